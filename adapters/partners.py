@@ -1,0 +1,104 @@
+"""One adapter for every operator and internet company: the signed partner protocol over aiohttp.
+
+Each partner is an entry of the registry (endpoint and key); adding a company needs no code.
+One aiohttp.ClientSession per worker process is passed in. Failures become PartnerUnavailable
+(retried here with jittered backoff) or PartnerRejected (4xx, not retried).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+
+from adapters.partner_signing import signed_headers
+from app.domain.forms import QueryForm
+from app.domain.outcomes import CardsAnswer, OwnerAnswer
+from app.domain.providers import Company, Operator, Partner
+from app.ports import PartnerRejected, PartnerUnavailable
+
+log = logging.getLogger(__name__)
+PHONE_STATUSES = ("active", "suspended", "cancelled", "none")
+KEY_ID = "yzt"
+
+
+class PartnerClient:
+    """Implements the Operators and Platforms ports."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        endpoint_of: Callable[[Partner], str],
+        secret_of: Callable[[Partner], bytes],
+        timeout_s: float = 3.0,
+        attempts: int = 3,
+    ) -> None:
+        self._session = session
+        self._endpoint_of = endpoint_of
+        self._secret_of = secret_of
+        self._timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self._attempts = attempts
+
+    async def query_cards(self, operator: Operator, form: QueryForm) -> CardsAnswer:
+        body = {"id_number": form.id_number, "name": form.name, "phone": form.phone}
+        answer = await self._call(operator, "/v1/cards/query", body)
+        try:
+            cards = answer["cards"]
+            in_service = [c for c in cards if c["status"] in ("active", "suspended")]
+            status = answer["phone_status"]
+            if status not in PHONE_STATUSES or len(in_service) != len(cards):
+                raise ValueError("unexpected status")
+            return CardsAnswer(count=len(in_service), phone_status=status)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise PartnerUnavailable(f"{operator.id}: malformed answer ({exc})") from None
+
+    async def verify_owner(self, operator: Operator, phone: str, id_last6: str) -> OwnerAnswer:
+        answer = await self._call(operator, "/v1/owner/verify",
+                                  {"phone": phone, "id_last6": id_last6})
+        status, match = answer.get("phone_status"), answer.get("id_last6_match")
+        if status not in PHONE_STATUSES or not isinstance(match, bool):
+            raise PartnerUnavailable(f"{operator.id}: malformed answer")
+        return OwnerAnswer(phone_status=status, id_last6_match=match)
+
+    async def count_accounts(self, company: Company, phone: str) -> dict[str, int]:
+        products = [p.id for p in company.products]
+        answer = await self._call(company, "/v1/accounts/count",
+                                  {"phone": phone, "products": products})
+        counts = answer.get("counts")
+        if not isinstance(counts, Mapping) or not all(
+            isinstance(counts.get(p), int) and counts[p] >= 0 for p in products
+        ):
+            raise PartnerUnavailable(f"{company.id}: malformed answer")
+        return {p: int(counts[p]) for p in products}
+
+    async def _call(self, partner: Partner, path: str, payload: dict[str, Any]) -> dict[str, Any]:
+        url = self._endpoint_of(partner).rstrip("/") + path
+        body = json.dumps(payload, ensure_ascii=False).encode()
+        last_error = ""
+        for attempt in range(self._attempts):
+            if attempt:  # full jitter: retries from many workers don't arrive together
+                await asyncio.sleep(random.uniform(0, 0.1 * 2**attempt))
+            headers = signed_headers(KEY_ID, self._secret_of(partner), "POST",
+                                     urlsplit(url).path, body)
+            try:
+                async with self._session.post(url, data=body, headers=headers,
+                                              timeout=self._timeout) as response:
+                    if 400 <= response.status < 500:
+                        raise PartnerRejected(f"{partner.id}: HTTP {response.status}")
+                    if response.status != 200:
+                        last_error = f"HTTP {response.status}"
+                        continue
+                    answer = await response.json(content_type=None)
+                    if isinstance(answer, dict):
+                        return answer
+                    last_error = "answer is not an object"
+            except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+                last_error = type(exc).__name__
+        log.warning("partner unavailable", extra={"partner": partner.id, "error": last_error})
+        raise PartnerUnavailable(f"{partner.id}: {last_error}")

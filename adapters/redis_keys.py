@@ -1,0 +1,55 @@
+"""Every Redis key, built here and only here.
+
+Each key has the prefix ``yzt:``, a TTL set where it is written, and a hash tag ``{...}`` so the
+keys one operation touches share a Redis Cluster slot: a phone's code and quota share
+``{p:<phone_h>}``; a ticket's record, sealed form and SMS marker share ``{t:<ticket>}``.
+No key holds a clear identifier: phones, IDs, users and IPs appear as keyed hashes.
+"""
+
+from __future__ import annotations
+
+PREFIX = "yzt"
+
+
+def session(token_h: str) -> str:
+    return f"{PREFIX}:sess:{{s:{token_h}}}"
+
+
+def phone_quota(phone_h: str, service: str) -> str:
+    return f"{PREFIX}:quota:{{p:{phone_h}}}:{service}"
+
+
+def code(phone_h: str, service: str) -> str:
+    return f"{PREFIX}:code:{{p:{phone_h}}}:{service}"
+
+
+def id_quota(id_h: str) -> str:
+    return f"{PREFIX}:quota:{{i:{id_h}}}:id"
+
+
+def user_limit(user_h: str) -> str:
+    return f"{PREFIX}:limit:{{u:{user_h}}}:day"
+
+
+def ip_limit(ip_h: str) -> str:
+    return f"{PREFIX}:limit:{{a:{ip_h}}}:hour"
+
+
+def ticket(ticket_id: str) -> str:
+    return f"{PREFIX}:ticket:{{t:{ticket_id}}}"
+
+
+def sealed_form(ticket_id: str) -> str:
+    return f"{PREFIX}:form:{{t:{ticket_id}}}"
+
+
+def sms_marker(ticket_id: str) -> str:
+    return f"{PREFIX}:sms:{{t:{ticket_id}}}"
+
+
+def audit_stream() -> str:
+    return f"{PREFIX}:audit"
+
+
+def worker_heartbeat() -> str:
+    return f"{PREFIX}:worker:heartbeat"

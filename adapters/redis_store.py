@@ -1,0 +1,216 @@
+"""The Store port on Redis: one Lua script or one pipeline per check-and-update."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from adapters import redis_keys as keys
+from app.ports import CodeCheck, CodeIssue, PlatformUser, StoreUnavailable, Ticket
+
+P = ParamSpec("P")
+R = TypeVar("R")
+AUDIT_MAXLEN = 100_000
+SMS_MARKER_TTL_S = 7 * 86400
+
+# Checks every quota, then takes them all and stores the code; returns 0 or seconds to wait.
+ISSUE_CODE = """
+local function wait_of(key)
+  local ms = redis.call('PTTL', key)
+  if ms < 0 then return 1 end
+  return math.ceil(ms / 1000)
+end
+local wait = 0
+if redis.call('EXISTS', KEYS[1]) == 1 then wait = math.max(wait, wait_of(KEYS[1])) end
+if ARGV[6] == '1' and redis.call('EXISTS', KEYS[2]) == 1 then
+  wait = math.max(wait, wait_of(KEYS[2]))
+end
+if tonumber(redis.call('GET', KEYS[3]) or '0') >= tonumber(ARGV[2]) then
+  wait = math.max(wait, wait_of(KEYS[3]))
+end
+if tonumber(redis.call('GET', KEYS[4]) or '0') >= tonumber(ARGV[3]) then
+  wait = math.max(wait, wait_of(KEYS[4]))
+end
+if wait > 0 then return wait end
+redis.call('SET', KEYS[1], '1', 'EX', ARGV[1])
+if ARGV[6] == '1' then redis.call('SET', KEYS[2], '1', 'EX', ARGV[1]) end
+if redis.call('INCR', KEYS[3]) == 1 then redis.call('EXPIRE', KEYS[3], 86400) end
+if redis.call('INCR', KEYS[4]) == 1 then redis.call('EXPIRE', KEYS[4], 3600) end
+redis.call('DEL', KEYS[5])
+redis.call('HSET', KEYS[5], 'd', ARGV[4], 'a', 0)
+redis.call('EXPIRE', KEYS[5], ARGV[5])
+return 0
+"""
+
+# Counts a wrong attempt, burns the code on success or on the last attempt.
+CHECK_CODE = """
+local digest = redis.call('HGET', KEYS[1], 'd')
+if not digest then return {'expired', 0} end
+if digest == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  return {'ok', 0}
+end
+local left = tonumber(ARGV[2]) - redis.call('HINCRBY', KEYS[1], 'a', 1)
+if left <= 0 then redis.call('DEL', KEYS[1]) end
+return {'mismatch', math.max(left, 0)}
+"""
+
+
+def connect(url: str, timeout_s: float) -> redis.Redis:
+    """Short timeouts and no retry loop: while Redis is down, answer 503 within seconds."""
+    return redis.Redis.from_url(
+        url,
+        socket_timeout=timeout_s,
+        socket_connect_timeout=timeout_s,
+        retry=Retry(NoBackoff(), 0),
+        health_check_interval=30,
+    )
+
+
+def _unavailable_on_redis_error(method: Callable[P, R]) -> Callable[P, R]:
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(*args, **kwargs)
+        except redis.RedisError as exc:
+            raise StoreUnavailable(type(exc).__name__) from None
+
+    return wrapper
+
+
+class RedisStore:
+    def __init__(self, client: redis.Redis, ticket_ttl_s: int = 7 * 86400) -> None:
+        self.redis = client
+        self.ticket_ttl_s = ticket_ttl_s
+        self._issue_code = client.register_script(ISSUE_CODE)
+        self._check_code = client.register_script(CHECK_CODE)
+
+    @_unavailable_on_redis_error
+    def ping(self) -> bool:
+        return bool(self.redis.ping())
+
+    @_unavailable_on_redis_error
+    def save_session(self, token_h: str, user: PlatformUser, ttl_s: int) -> None:
+        value = json.dumps({"platform": user.platform, "user_id": user.user_id})
+        self.redis.set(keys.session(token_h), value, ex=ttl_s)
+
+    @_unavailable_on_redis_error
+    def load_session(self, token_h: str) -> PlatformUser | None:
+        raw = self.redis.get(keys.session(token_h))
+        return PlatformUser(**json.loads(raw)) if raw else None
+
+    @_unavailable_on_redis_error
+    def issue_code(self, issue: CodeIssue) -> int:
+        wait = self._issue_code(
+            keys=self._code_keys(issue),
+            args=[
+                issue.quota_window_s, issue.user_limit, issue.ip_limit, issue.code_digest,
+                issue.code_ttl_s, "1" if issue.id_h else "0",
+            ],
+        )
+        return int(wait)
+
+    @_unavailable_on_redis_error
+    def cancel_code(self, issue: CodeIssue) -> None:
+        phone_q, id_q, user_l, ip_l, code_k = self._code_keys(issue)
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.delete(phone_q, code_k)
+        if issue.id_h:
+            pipe.delete(id_q)
+        pipe.decr(user_l)
+        pipe.decr(ip_l)
+        pipe.execute()
+
+    @staticmethod
+    def _code_keys(issue: CodeIssue) -> list[str]:
+        # NB: one script spans the phone, ID, user and IP tags; see docs/architecture-notes.md
+        return [
+            keys.phone_quota(issue.phone_h, issue.service),
+            keys.id_quota(issue.id_h or "-"),
+            keys.user_limit(issue.user_h),
+            keys.ip_limit(issue.ip_h),
+            keys.code(issue.phone_h, issue.service),
+        ]
+
+    @_unavailable_on_redis_error
+    def check_code(self, service: str, phone_h: str, digest: str, max_attempts: int) -> CodeCheck:
+        outcome, left = self._check_code(keys=[keys.code(phone_h, service)],
+                                         args=[digest, max_attempts])
+        return CodeCheck(outcome.decode(), int(left))
+
+    @_unavailable_on_redis_error
+    def create_ticket(self, ticket: Ticket, sealed_form: bytes, form_ttl_s: int) -> None:
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hset(keys.ticket(ticket.id), mapping=_ticket_fields(ticket))
+        pipe.expire(keys.ticket(ticket.id), self.ticket_ttl_s)
+        pipe.set(keys.sealed_form(ticket.id), sealed_form, ex=form_ttl_s)
+        pipe.execute()
+
+    @_unavailable_on_redis_error
+    def get_ticket(self, ticket_id: str) -> Ticket | None:
+        raw = self.redis.hgetall(keys.ticket(ticket_id))
+        return _ticket_from(ticket_id, raw) if raw else None
+
+    @_unavailable_on_redis_error
+    def load_form(self, ticket_id: str) -> bytes | None:
+        value = self.redis.get(keys.sealed_form(ticket_id))
+        return bytes(value) if value is not None else None
+
+    @_unavailable_on_redis_error
+    def set_status(self, ticket_id: str, status: str, now: float) -> None:
+        self.redis.hset(keys.ticket(ticket_id), mapping={"status": status, "updated_at": now})
+
+    @_unavailable_on_redis_error
+    def claim_sms(self, ticket_id: str) -> bool:
+        return bool(self.redis.set(keys.sms_marker(ticket_id), "1", nx=True, ex=SMS_MARKER_TTL_S))
+
+    @_unavailable_on_redis_error
+    def finish(
+        self, ticket: Ticket, status: str, now: float, give_back: bool, audit: dict[str, str]
+    ) -> None:
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.hset(keys.ticket(ticket.id), mapping={"status": status, "updated_at": now})
+        pipe.delete(keys.sealed_form(ticket.id))
+        if give_back and ticket.quota:
+            pipe.delete(keys.phone_quota(ticket.quota["phone_h"], ticket.quota["service"]))
+            if ticket.quota.get("id_h"):
+                pipe.delete(keys.id_quota(ticket.quota["id_h"]))
+        if audit:
+            pipe.xadd(keys.audit_stream(), audit, maxlen=AUDIT_MAXLEN, approximate=True)
+        pipe.execute()
+
+
+def _ticket_fields(ticket: Ticket) -> dict[str, Any]:
+    return {
+        "service": ticket.service,
+        "status": ticket.status,
+        "phone_masked": ticket.phone_masked,
+        "owner_h": ticket.owner_h,
+        "platform": ticket.platform,
+        "created_at": ticket.created_at,
+        "updated_at": ticket.updated_at,
+        "notify": "1" if ticket.notify else "0",
+        "quota": json.dumps(ticket.quota),
+    }
+
+
+def _ticket_from(ticket_id: str, raw: dict[bytes, bytes]) -> Ticket:
+    f = {k.decode(): v.decode() for k, v in raw.items()}
+    return Ticket(
+        id=ticket_id,
+        service=f["service"],
+        status=f["status"],
+        phone_masked=f["phone_masked"],
+        owner_h=f["owner_h"],
+        platform=f["platform"],
+        created_at=float(f["created_at"]),
+        updated_at=float(f["updated_at"]),
+        notify=f.get("notify") == "1",
+        quota=json.loads(f.get("quota", "{}")),
+    )

@@ -1,0 +1,27 @@
+"""The TaskQueue port on Dramatiq: the API enqueues by actor name, without importing the worker."""
+
+from __future__ import annotations
+
+import dramatiq
+from dramatiq.brokers.redis import RedisBroker
+
+QUEUE = "queries"
+RUN_QUERY = "run_query"
+
+
+def redis_broker(url: str) -> RedisBroker:
+    # heartbeat_timeout: how soon a dead worker's unacked messages go back to the queue
+    return RedisBroker(url=url, namespace="yzt-tasks", heartbeat_timeout=15_000,
+                       socket_timeout=2, socket_connect_timeout=2)
+
+
+class DramatiqQueue:
+    def __init__(self, broker: dramatiq.Broker) -> None:
+        self._broker = broker
+        broker.declare_queue(QUEUE)
+
+    def enqueue_run_query(self, ticket_id: str) -> None:
+        message: dramatiq.Message[None] = dramatiq.Message(
+            queue_name=QUEUE, actor_name=RUN_QUERY, args=(ticket_id,), kwargs={}, options={}
+        )
+        self._broker.enqueue(message)

@@ -1,0 +1,136 @@
+"""One typed Settings object, built from the environment. os.environ is read here only."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SANDBOX_SECRET_KEY = "sandbox-only-secret-key-change-me-in-production"
+
+
+class ConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    sandbox: bool = False
+    port: int = 8000
+    sandbox_port: int = 8001
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_timeout_s: float = 2.0
+    secret_key: str = ""
+    sentry_dsn: str = ""
+    # WeChat official account and mini-program
+    wechat_oa_appid: str = ""
+    wechat_oa_secret: str = ""
+    wechat_oa_token: str = ""
+    wechat_oa_aes_key: str = ""
+    wechat_mp_appid: str = ""
+    wechat_mp_secret: str = ""
+    wechat_api_base: str = "https://api.weixin.qq.com"
+    # Alipay mini-program: keys as PEM text, or paths to PEM files
+    alipay_appid: str = ""
+    alipay_app_private_key: str = ""
+    alipay_public_key: str = ""
+    alipay_gateway: str = "https://openapi.alipay.com/gateway.do"
+    # SMS gateway
+    sms_provider: str = "sandbox"
+    sms_endpoint: str = ""
+    sms_secret: str = ""
+    sms_signature: str = "一证通查"
+    # rules (product.md); limits are configuration
+    code_quota_window_s: int = 86400
+    code_limit_per_user_day: int = 5
+    code_limit_per_ip_hour: int = 60
+    code_ttl_s: int = 300
+    code_max_attempts: int = 3
+    session_ttl_s: int = 7200
+    ticket_ttl_s: int = 7 * 86400
+    form_ttl_s: int = 3600
+    # partner calls
+    partner_timeout_s: float = 3.0
+    partner_attempts: int = 3
+    query_deadline_s: float = 20.0
+    partner_secrets: Mapping[str, str] = field(default_factory=dict)
+    sandbox_keys_dir: str = str(ROOT / "var" / "sandbox-keys")
+    providers_file: str = str(ROOT / "app" / "data" / "providers.yaml")
+
+    @property
+    def sandbox_url(self) -> str:
+        return f"http://127.0.0.1:{self.sandbox_port}"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = dict(os.environ if environ is None else environ)
+        sandbox = env.get("SANDBOX", "0").lower() in ("1", "true", "yes")
+        values: dict[str, Any] = {"sandbox": sandbox}
+        for f in fields(cls):
+            name = f.name.upper()
+            if f.name in ("sandbox", "partner_secrets") or name not in env:
+                continue
+            values[f.name] = _coerce(f.type, env[name], name)
+        values["partner_secrets"] = {
+            k: v for k, v in env.items() if k.startswith("PARTNER_SECRET_")
+        }
+        settings = cls(**values)
+        if sandbox:
+            settings = settings.with_sandbox_defaults(set(values))
+        settings.check()
+        return settings
+
+    def with_sandbox_defaults(self, given: set[str]) -> Settings:
+        """Point everything at the sandbox, unless the environment said otherwise."""
+        keys = Path(self.sandbox_keys_dir)
+        defaults = {
+            "secret_key": SANDBOX_SECRET_KEY,
+            "wechat_oa_appid": "wx_sandbox_oa",
+            "wechat_oa_secret": "sandbox-oa-secret",
+            "wechat_oa_token": "sandbox-oa-token",
+            "wechat_oa_aes_key": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+            "wechat_mp_appid": "wx_sandbox_mp",
+            "wechat_mp_secret": "sandbox-mp-secret",
+            "wechat_api_base": self.sandbox_url,
+            "alipay_appid": "2021000000000001",
+            "alipay_app_private_key": str(keys / "app_private.pem"),
+            "alipay_public_key": str(keys / "alipay_public.pem"),
+            "alipay_gateway": f"{self.sandbox_url}/gateway.do",
+            "sms_provider": "sandbox",
+            "sms_endpoint": f"{self.sandbox_url}/sms/v1/send",
+            "sms_secret": "sandbox-secret-sms",
+        }
+        return replace(self, **{k: v for k, v in defaults.items() if k not in given})
+
+    def check(self) -> None:
+        if len(self.secret_key) < 16:
+            raise ConfigError("SECRET_KEY must be set (at least 16 characters)")
+        if self.code_max_attempts < 1 or self.code_ttl_s < 30:
+            raise ConfigError("code settings are out of range")
+
+    def partner_secret(self, partner_id: str, secret_env: str) -> bytes:
+        secret = self.partner_secrets.get(secret_env)
+        if secret is None and self.sandbox:
+            secret = f"sandbox-secret-{partner_id}"
+        if not secret:
+            raise ConfigError(f"{secret_env} is not set")
+        return secret.encode()
+
+    def partner_endpoint(self, partner_id: str, endpoint: str) -> str:
+        return f"{self.sandbox_url}/partners/{partner_id}" if self.sandbox else endpoint
+
+
+def _coerce(kind: Any, raw: str, name: str) -> Any:
+    try:
+        if kind in (int, "int"):
+            return int(raw)
+        if kind in (float, "float"):
+            return float(raw)
+        if kind in (bool, "bool"):
+            return raw.lower() in ("1", "true", "yes")
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    return raw

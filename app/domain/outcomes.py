@@ -1,0 +1,131 @@
+"""How partner answers become one query outcome. Pure: no I/O, no clocks."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from app.domain.forms import Service
+from app.domain.providers import BASIC_OPERATORS, MVNO_GROUP, Registry
+
+PHONE_CARD_COLUMNS = (*BASIC_OPERATORS, MVNO_GROUP)
+
+
+class Kind(StrEnum):
+    RESULT = "result"
+    PARTIAL = "partial"
+    MISMATCH = "mismatch"
+    NUMBER_INACTIVE = "number_inactive"
+    UNAVAILABLE = "unavailable"
+
+    @property
+    def uses_quota(self) -> bool:
+        """Partial and unavailable outcomes give the user's 24-hour quota back."""
+        return self in (Kind.RESULT, Kind.MISMATCH, Kind.NUMBER_INACTIVE)
+
+
+@dataclass(frozen=True)
+class CardsAnswer:
+    count: int
+    phone_status: str  # active | suspended | cancelled | none
+
+
+@dataclass(frozen=True)
+class OwnerAnswer:
+    phone_status: str
+    id_last6_match: bool
+
+
+@dataclass(frozen=True)
+class Outcome:
+    service: Service
+    kind: Kind
+    counts: Mapping[str, int | None] = field(default_factory=dict)  # None: could not answer
+    unavailable: tuple[str, ...] = ()  # short names for the SMS
+    total: int = 0  # counts only the providers that answered
+
+
+# None in an answers mapping means: the partner could not answer after retries.
+CardsAnswers = Mapping[str, CardsAnswer | None]
+OwnerAnswers = Mapping[str, OwnerAnswer | None]
+CountAnswers = Mapping[str, Mapping[str, int] | None]
+
+
+def decide_phone_cards(registry: Registry, answers: CardsAnswers) -> Outcome:
+    given = [a for a in answers.values() if a is not None]
+    failed = [o for o in registry.operators if answers.get(o.id) is None]
+    statuses = {a.phone_status for a in given}
+
+    def outcome(kind: Kind) -> Outcome:
+        return Outcome(Service.PHONE_CARDS, kind)
+
+    if "suspended" in statuses:
+        return outcome(Kind.NUMBER_INACTIVE)
+    if "active" not in statuses:
+        # Unconfirmed while an operator was silent: we cannot tell, so we must not blame the user.
+        # A number cancelled at one operator may have been ported to a silent one.
+        if failed:
+            return outcome(Kind.UNAVAILABLE)
+        return outcome(Kind.NUMBER_INACTIVE if "cancelled" in statuses else Kind.MISMATCH)
+    counts: dict[str, int | None] = dict.fromkeys(PHONE_CARD_COLUMNS, 0)
+    for operator in registry.operators:
+        answer = answers.get(operator.id)
+        column = counts[operator.group]
+        if answer is None or column is None:
+            counts[operator.group] = None
+        else:
+            counts[operator.group] = column + answer.count
+    # total counts every operator that answered, even inside a column shown as "-"
+    total = sum(a.count for a in given)
+    names = tuple(dict.fromkeys(o.short_name for o in failed))
+    kind = Kind.PARTIAL if failed else Kind.RESULT
+    return Outcome(Service.PHONE_CARDS, kind, counts, names, total)
+
+
+class Ownership(StrEnum):
+    CONFIRMED = "confirmed"
+    INACTIVE = "inactive"
+    MISMATCH = "mismatch"
+    UNKNOWN = "unknown"
+
+
+def decide_ownership(answers: OwnerAnswers) -> Ownership:
+    given = [a for a in answers.values() if a is not None]
+    silent = len(given) < len(answers)
+    serving = [a for a in given if a.phone_status in ("active", "suspended")]
+    if serving:  # only one operator serves a number at a time
+        answer = serving[0]
+        if not answer.id_last6_match:
+            return Ownership.MISMATCH
+        return Ownership.CONFIRMED if answer.phone_status == "active" else Ownership.INACTIVE
+    if silent:
+        return Ownership.UNKNOWN
+    cancelled = [a for a in given if a.phone_status == "cancelled"]
+    if cancelled and any(a.id_last6_match for a in cancelled):
+        return Ownership.INACTIVE
+    return Ownership.MISMATCH
+
+
+OWNERSHIP_STOPS = {
+    Ownership.INACTIVE: Kind.NUMBER_INACTIVE,
+    Ownership.MISMATCH: Kind.MISMATCH,
+    Ownership.UNKNOWN: Kind.UNAVAILABLE,
+}
+
+
+def decide_accounts(registry: Registry, answers: CountAnswers) -> Outcome:
+    counts: dict[str, int | None] = {}
+    failed = []
+    for company in registry.companies:
+        answer = answers.get(company.id)
+        if answer is None:
+            failed.append(company)
+        for product in company.products:
+            counts[product.id] = None if answer is None else int(answer[product.id])
+    if len(failed) == len(registry.companies):
+        return Outcome(Service.INTERNET_ACCOUNTS, Kind.UNAVAILABLE)
+    kind = Kind.PARTIAL if failed else Kind.RESULT
+    names = tuple(c.short_name for c in failed)
+    total = sum(c for c in counts.values() if c is not None)
+    return Outcome(Service.INTERNET_ACCOUNTS, kind, counts, names, total)

@@ -1,0 +1,153 @@
+"""Ports: every outside thing the use cases talk to, as typing.Protocol.
+
+Adapters (adapters/) implement them; tests/fakes.py has small fakes for unit tests.
+Adapters turn SDK and HTTP failures into the exceptions below, once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from app.domain.forms import QueryForm
+from app.domain.outcomes import CardsAnswer, OwnerAnswer
+from app.domain.providers import Company, Operator
+
+
+class PartnerUnavailable(Exception):
+    """The partner did not answer usefully (timeout, 5xx, bad body) after retries."""
+
+
+class PartnerRejected(Exception):
+    """The partner refused the request (4xx): retrying will not help."""
+
+
+class LoginRejected(Exception):
+    """The platform says the login code is not valid."""
+
+
+class SmsError(Exception):
+    """The SMS gateway did not take the message."""
+
+
+class SmsThrottled(SmsError):
+    """The gateway refuses: too many messages to this number for now."""
+
+
+class StoreUnavailable(Exception):
+    """Redis (or whatever holds state) cannot be reached."""
+
+
+@dataclass(frozen=True)
+class PlatformUser:
+    platform: str  # wechat | alipay
+    user_id: str  # WeChat openid or Alipay user_id
+
+
+class Identity(Protocol):
+    def login(self, platform: str, code: str) -> PlatformUser: ...
+
+
+class SmsGateway(Protocol):
+    def send(
+        self, phone: str, template: str, params: Mapping[str, str], idempotency_key: str
+    ) -> str: ...
+
+
+class Operators(Protocol):
+    async def query_cards(self, operator: Operator, form: QueryForm) -> CardsAnswer: ...
+
+    async def verify_owner(self, operator: Operator, phone: str, id_last6: str) -> OwnerAnswer: ...
+
+
+class Platforms(Protocol):
+    async def count_accounts(self, company: Company, phone: str) -> dict[str, int]: ...
+
+
+class TaskQueue(Protocol):
+    def enqueue_run_query(self, ticket_id: str) -> None: ...
+
+
+class Sealer(Protocol):
+    """Authenticated encryption of the form at rest, with a key id for rotation."""
+
+    def seal(self, plaintext: bytes, context: bytes) -> bytes: ...
+
+    def open(self, sealed: bytes, context: bytes) -> bytes: ...
+
+
+class Clock(Protocol):
+    def now(self) -> float: ...
+
+
+# --- the Store: state in Redis --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CodeIssue:
+    """Everything one code request checks and takes, in one atomic step."""
+
+    service: str
+    phone_h: str
+    id_h: str  # "" when the service has no ID quota
+    user_h: str
+    ip_h: str
+    code_digest: str
+    code_ttl_s: int
+    quota_window_s: int
+    user_limit: int
+    ip_limit: int
+
+
+@dataclass(frozen=True)
+class CodeCheck:
+    outcome: str  # ok | mismatch | expired
+    attempts_left: int = 0
+
+
+@dataclass
+class Ticket:
+    id: str
+    service: str
+    status: str
+    phone_masked: str
+    owner_h: str
+    platform: str
+    created_at: float
+    updated_at: float
+    notify: bool = False
+    quota: dict[str, str] = field(default_factory=dict)  # service, phone_h, id_h: for give-back
+
+
+class Store(Protocol):
+    def save_session(self, token_h: str, user: PlatformUser, ttl_s: int) -> None: ...
+
+    def load_session(self, token_h: str) -> PlatformUser | None: ...
+
+    def issue_code(self, issue: CodeIssue) -> int:
+        """Take the quotas and store the code; 0, or the seconds to wait when refused."""
+        ...
+
+    def cancel_code(self, issue: CodeIssue) -> None:
+        """Undo issue_code when the code SMS could not be sent."""
+        ...
+
+    def check_code(self, service: str, phone_h: str, digest: str, max_attempts: int) -> CodeCheck:
+        ...
+
+    def create_ticket(self, ticket: Ticket, sealed_form: bytes, form_ttl_s: int) -> None: ...
+
+    def get_ticket(self, ticket_id: str) -> Ticket | None: ...
+
+    def load_form(self, ticket_id: str) -> bytes | None: ...
+
+    def set_status(self, ticket_id: str, status: str, now: float) -> None: ...
+
+    def claim_sms(self, ticket_id: str) -> bool:
+        """Mark the result SMS as being sent; False if an earlier delivery already marked it."""
+        ...
+
+    def finish(self, ticket: Ticket, status: str, now: float, give_back: bool, audit: dict[str, str]) -> None:
+        """Record the end: status, purge the form, give back the quota, append the audit event."""
+        ...

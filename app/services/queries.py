@@ -1,0 +1,92 @@
+"""Use cases: submit a query with its code, and read a ticket's status (never its result)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from app.domain.errors import (
+    CodeExpired,
+    CodeMismatch,
+    InvalidFields,
+    NotFound,
+    ServiceUnavailable,
+)
+from app.domain.forms import QueryForm, Service, parse_form
+from app.domain.masking import mask_phone
+from app.ports import Ticket
+from app.services.context import Caller, Context
+
+log = logging.getLogger(__name__)
+_CODE_RE = re.compile(r"^[0-9]{6}$")
+
+
+@dataclass(frozen=True)
+class Accepted:
+    ticket: str
+    status: str
+    message: str
+
+
+def submit_query(ctx: Context, caller: Caller, data: Mapping[str, Any]) -> Accepted:
+    code = data.get("code")
+    try:
+        form = parse_form(data)
+    except InvalidFields as exc:
+        if not (isinstance(code, str) and _CODE_RE.match(code)):
+            exc.fields["code"] = ["请输入6位数字验证码"]
+        raise
+    if not (isinstance(code, str) and _CODE_RE.match(code)):
+        raise InvalidFields({"code": ["请输入6位数字验证码"]})
+    hasher = ctx.hasher
+    phone_h = hasher.identifier("phone", form.phone)
+    check = ctx.store.check_code(
+        str(form.service), phone_h, hasher.code_digest(code, form.binding()),
+        ctx.settings.code_max_attempts,
+    )
+    if check.outcome == "expired":
+        raise CodeExpired()
+    if check.outcome == "mismatch":
+        raise CodeMismatch(check.attempts_left)
+    ticket = new_ticket(ctx, caller, form, phone_h, notify=data.get("notify") is True)
+    sealed = ctx.sealer.seal(json.dumps(form.to_dict()).encode(), ticket.id.encode())
+    ctx.store.create_ticket(ticket, sealed, ctx.settings.form_ttl_s)
+    try:
+        ctx.queue.enqueue_run_query(ticket.id)
+    except Exception:
+        log.exception("enqueue failed", extra={"ticket": ticket.id})
+        ctx.store.finish(ticket, "failed", ctx.clock.now(), give_back=True, audit={})
+        raise ServiceUnavailable() from None
+    log.info("query accepted", extra={"ticket": ticket.id, "service": form.service})
+    # The same answer whatever the partners will say: no oracle.
+    message = f"查询已受理,结果将通过短信发送至{ticket.phone_masked}"
+    return Accepted(ticket.id, ticket.status, message)
+
+
+def new_ticket(ctx: Context, caller: Caller, form: QueryForm, phone_h: str, notify: bool) -> Ticket:
+    now = ctx.clock.now()
+    id_h = ctx.hasher.identifier("id", form.id_number) if form.service is Service.PHONE_CARDS else ""
+    return Ticket(
+        id=secrets.token_urlsafe(16),
+        service=str(form.service),
+        status="accepted",
+        phone_masked=mask_phone(form.phone),
+        owner_h=ctx.hasher.identifier("user", caller.key),
+        platform=caller.user.platform,
+        created_at=now,
+        updated_at=now,
+        notify=notify,
+        quota={"service": str(form.service), "phone_h": phone_h, "id_h": id_h},
+    )
+
+
+def ticket_status(ctx: Context, caller: Caller, ticket_id: str) -> Ticket:
+    ticket = ctx.store.get_ticket(ticket_id) if len(ticket_id) <= 64 else None
+    if ticket is None or ticket.owner_h != ctx.hasher.identifier("user", caller.key):
+        raise NotFound()  # another user's ticket looks exactly like an unknown one
+    return ticket

@@ -1,0 +1,81 @@
+"""The task-queue entry point (`dramatiq app.tasks`): thin, each task calls one use case.
+
+run_query is an async actor: the AsyncIO middleware runs one event loop per worker process,
+and all its queries share one aiohttp.ClientSession, so a query costs about its slowest partner.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import aiohttp
+import dramatiq
+from dramatiq.middleware import AsyncIO, Middleware
+
+from adapters import redis_keys
+from adapters.redis_store import connect
+from adapters.task_queue import QUEUE, RUN_QUERY, redis_broker
+from app import logs
+from app.bootstrap import build_context, build_partner_client
+from app.config import Settings
+from app.services import run_query as run_query_case
+from app.services.context import Context
+
+HEARTBEAT_EVERY_S = 5
+HEARTBEAT_TTL_S = 20
+
+
+class Heartbeat(Middleware):
+    """Tells /readyz that a worker is alive: a key refreshed every few seconds."""
+
+    def __init__(self, redis_url: str) -> None:
+        self.redis_url = redis_url
+        self.stop = threading.Event()
+
+    def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        threading.Thread(target=self._beat, name="yzt-heartbeat", daemon=True).start()
+
+    def before_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        self.stop.set()
+
+    def _beat(self) -> None:
+        client = connect(self.redis_url, 2.0)
+        while not self.stop.is_set():
+            try:
+                client.set(redis_keys.worker_heartbeat(), "1", ex=HEARTBEAT_TTL_S)
+            except Exception:  # noqa: BLE001 - Redis down: /readyz says so by itself
+                pass
+            self.stop.wait(HEARTBEAT_EVERY_S)
+
+
+settings = Settings.from_env()
+logs.configure("worker")
+broker = redis_broker(settings.redis_url)
+broker.add_middleware(AsyncIO())
+broker.add_middleware(Heartbeat(settings.redis_url))
+dramatiq.set_broker(broker)
+_context: Context | None = None
+
+
+async def worker_context() -> Context:
+    """Built once per process, inside the event loop that owns the aiohttp session."""
+    global _context
+    if _context is None:
+        ctx = build_context(settings)
+        session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=512))
+        ctx.operators = ctx.platforms = build_partner_client(settings, session)
+        _context = ctx
+    return _context
+
+
+@dramatiq.actor(
+    actor_name=RUN_QUERY,
+    queue_name=QUEUE,
+    max_retries=8,
+    min_backoff=1_000,
+    max_backoff=60_000,
+    time_limit=180_000,
+)
+async def run_query(ticket_id: str) -> None:
+    logs.request_id.set(ticket_id[:8])
+    await run_query_case.run_query(await worker_context(), ticket_id)

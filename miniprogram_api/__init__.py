@@ -1,0 +1,1 @@
+"""The mini-program JSON API under /api/v1."""

@@ -1,0 +1,46 @@
+"""flask-smorest setup for /api/v1: the OpenAPI document, request guards, error shapes."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, request
+from flask_smorest import Api
+
+from miniprogram_api.errors import ErrorSchema, error_response, register_error_handlers
+from miniprogram_api.views import blp
+
+MAX_BODY_BYTES = 16 * 1024
+
+
+class YztApi(Api):
+    ERROR_SCHEMA = ErrorSchema
+
+    def _register_error_handlers(self) -> None:
+        register_error_handlers(self._app)
+
+
+def guard_request() -> Response | None:
+    """Refuse wrong content types and oversized bodies before any parsing."""
+    if not request.path.startswith("/api/") or request.method not in ("POST", "PUT", "PATCH"):
+        return None
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        return error_response(413, "payload_too_large", "请求内容过大")
+    if request.mimetype != "application/json":
+        return error_response(415, "unsupported_media_type",
+                              "请以JSON格式提交(Content-Type: application/json)")
+    return None
+
+
+def register_api(app: Flask) -> None:
+    app.config.update(
+        API_TITLE="一证通查 API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        JSON_SORT_KEYS=False,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.before_request(guard_request)
+    api = YztApi(app, spec_kwargs={"components": {"securitySchemes": {
+        "bearer": {"type": "http", "scheme": "bearer"}}}})
+    api.register_blueprint(blp)

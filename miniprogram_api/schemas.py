@@ -1,0 +1,79 @@
+"""Request and response schemas of /api/v1: the OpenAPI document is generated from these."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+
+
+class StrictSchema(ma.Schema):
+    """Unknown fields are refused (422), with Chinese messages."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+    error_messages = {"unknown": "不支持的字段", "type": "请求内容应为JSON对象"}
+
+
+def text(description: str, **kwargs: object) -> ma.fields.String:
+    return ma.fields.String(
+        metadata={"description": description},
+        error_messages={"invalid": "应为文本", "null": "不能为空"},
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def flag(description: str) -> ma.fields.Boolean:
+    return ma.fields.Boolean(
+        metadata={"description": description},
+        truthy={True}, falsy={False},  # strict: only JSON true / false
+        error_messages={"invalid": "应为true或false", "null": "不能为空"},
+    )
+
+
+class LoginSchema(StrictSchema):
+    platform = text("wechat 或 alipay", required=True,
+                    validate=validate.OneOf(["wechat", "alipay"], error="应为wechat或alipay"))
+    code = text("wx.login 的 code,或 my.getAuthCode 的 authCode", required=True,
+                validate=validate.Length(min=1, max=128, error="登录凭证长度有误"))
+
+
+class LoginResultSchema(ma.Schema):
+    token = ma.fields.String(required=True)
+    expires_in = ma.fields.Integer(required=True)
+
+
+class CodeRequestSchema(StrictSchema):
+    service = text("phone_cards 或 internet_accounts", required=True)
+    name = text("姓名(phone_cards)")
+    id_number = text("18位身份证号(phone_cards)")
+    phone = text("11位手机号", required=True)
+    id_last6 = text("身份证号后六位(internet_accounts)")
+    agree = flag("已阅读并同意服务协议,必须为 true")
+
+
+class CodeSentSchema(ma.Schema):
+    sent_to = ma.fields.String(required=True, metadata={"description": "打码的手机号"})
+    expires_in = ma.fields.Integer(required=True)
+
+
+class QuerySchema(CodeRequestSchema):
+    code = text("6位短信验证码", required=True)
+    notify = flag("用户已同意订阅消息,查询结束时发送平台通知")
+
+
+class AcceptedSchema(ma.Schema):
+    ticket = ma.fields.String(required=True)
+    status = ma.fields.String(required=True)
+    message = ma.fields.String(required=True)
+
+
+class TicketSchema(ma.Schema):
+    ticket = ma.fields.String(required=True, attribute="id")
+    service = ma.fields.String(required=True)
+    status = ma.fields.String(
+        required=True, validate=validate.OneOf(["accepted", "processing", "delivered", "failed"])
+    )
+    phone_masked = ma.fields.String(required=True)
+    created_at = ma.fields.String(required=True, metadata={"description": "ISO 8601"})
+    updated_at = ma.fields.String(required=True, metadata={"description": "ISO 8601"})

@@ -1,0 +1,114 @@
+"""The /api/v1 endpoints: thin views over the use cases."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from flask import current_app, g, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app.services import codes, login, queries
+from app.services.context import Caller, Context
+from miniprogram_api.errors import ErrorSchema
+from miniprogram_api.schemas import (
+    AcceptedSchema,
+    CodeRequestSchema,
+    CodeSentSchema,
+    LoginResultSchema,
+    LoginSchema,
+    QuerySchema,
+    TicketSchema,
+)
+
+blp = Blueprint("api_v1", __name__, url_prefix="/api/v1", description="一证通查小程序接口")
+BEARER = [{"bearer": []}]
+
+
+def context() -> Context:
+    return current_app.extensions["yzt"]  # type: ignore[no-any-return]
+
+
+PUBLIC_ENDPOINTS = {"api_v1.Sessions"}
+
+
+@blp.before_request
+def authenticate() -> None:
+    """Every endpoint but login needs a bearer token, checked before the body is parsed."""
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return
+    header = request.headers.get("Authorization", "")
+    token = header[7:].strip() if header[:7].lower() == "bearer " else None
+    g.caller = Caller(login.authenticate(context(), token), request.remote_addr or "")
+
+
+def caller() -> Caller:
+    return g.caller  # type: ignore[no-any-return]
+
+
+def errors(*statuses: int) -> Any:
+    def decorate(view: Any) -> Any:
+        for status in statuses:
+            view = blp.alt_response(status, schema=ErrorSchema, description="错误")(view)
+        return view
+
+    return decorate
+
+
+@blp.route("/sessions")
+class Sessions(MethodView):
+    @blp.arguments(LoginSchema)
+    @blp.response(201, LoginResultSchema)
+    @errors(400, 401, 413, 415, 422, 503)
+    def post(self, body: dict[str, Any]) -> dict[str, Any]:
+        """用平台登录凭证换取会话令牌"""
+        result = login.login(context(), body["platform"], body["code"])
+        return {"token": result.token, "expires_in": result.expires_in}
+
+
+@blp.route("/verification-codes")
+class VerificationCodes(MethodView):
+    @blp.arguments(CodeRequestSchema)
+    @blp.response(202, CodeSentSchema)
+    @blp.doc(security=BEARER)
+    @errors(400, 401, 413, 415, 422, 429, 503)
+    def post(self, body: dict[str, Any]) -> dict[str, Any]:
+        """校验表单,发送短信验证码"""
+        sent = codes.request_code(context(), caller(), body)
+        return {"sent_to": sent.sent_to, "expires_in": sent.expires_in}
+
+
+@blp.route("/queries")
+class Queries(MethodView):
+    @blp.arguments(QuerySchema)
+    @blp.response(202, AcceptedSchema)
+    @blp.doc(security=BEARER)
+    @errors(400, 401, 413, 415, 422, 503)
+    def post(self, body: dict[str, Any]) -> dict[str, Any]:
+        """提交查询;结果只通过短信发送"""
+        accepted = queries.submit_query(context(), caller(), body)
+        return {"ticket": accepted.ticket, "status": accepted.status, "message": accepted.message}
+
+
+@blp.route("/queries/<string:ticket>")
+class QueryStatus(MethodView):
+    @blp.response(200, TicketSchema)
+    @blp.doc(security=BEARER)
+    @errors(401, 404, 503)
+    def get(self, ticket: str) -> dict[str, Any]:
+        """查询受理状态(不含结果)"""
+        found = queries.ticket_status(context(), caller(), ticket)
+        return {
+            "id": found.id,
+            "service": found.service,
+            "status": found.status,
+            "phone_masked": found.phone_masked,
+            "created_at": _iso(found.created_at),
+            "updated_at": _iso(found.updated_at),
+        }
+
+
+def _iso(timestamp: float) -> str:
+    tz = datetime.timezone(datetime.timedelta(hours=8))
+    return datetime.datetime.fromtimestamp(timestamp, tz).isoformat(timespec="seconds")

@@ -1,0 +1,73 @@
+"""What the user is told by SMS: the registered templates and their parameters.
+
+The wording lives in sms_templates.yaml beside each gateway's template id. This module only
+chooses the template and fills its short variables; the gateway renders the text.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from app.domain.forms import Service
+from app.domain.outcomes import Kind, Outcome
+
+TEMPLATES_FILE = Path(__file__).with_name("sms_templates.yaml")
+MAX_PARAM_CHARS = 35  # Alibaba Cloud's default limit for one variable
+MAX_PARTS = 3
+CHARS_PER_PART = 67
+
+
+@dataclass(frozen=True)
+class Message:
+    template: str
+    params: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Templates:
+    signature: str
+    texts: Mapping[str, str]
+    ids: Mapping[str, Mapping[str, str]]
+
+    def gateway_id(self, template: str, gateway: str) -> str:
+        return self.ids[template][gateway]
+
+    def render(self, message: Message) -> str:
+        """The whole text as the phone shows it (for tests, logs of lengths and the sandbox)."""
+        return f"【{self.signature}】" + self.texts[message.template].format(**message.params)
+
+    def placeholders(self, template: str) -> set[str]:
+        return {name for _, name, _, _ in string.Formatter().parse(self.texts[template]) if name}
+
+
+def load_templates(path: Path = TEMPLATES_FILE, signature: str | None = None) -> Templates:
+    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    templates = data["templates"]
+    return Templates(
+        signature=signature or data["signature"],
+        texts={name: t["text"] for name, t in templates.items()},
+        ids={name: dict(t.get("ids", {})) for name, t in templates.items()},
+    )
+
+
+def code_message(code: str, minutes: int, service: Service) -> Message:
+    return Message("code", {"code": code, "minutes": str(minutes), "service_name": service.title})
+
+
+def outcome_message(outcome: Outcome) -> Message:
+    if outcome.kind in (Kind.MISMATCH, Kind.NUMBER_INACTIVE, Kind.UNAVAILABLE):
+        return Message(str(outcome.kind), {})
+    suffix = "partial" if outcome.kind is Kind.PARTIAL else "result"
+    params = {key: "-" if count is None else str(count) for key, count in outcome.counts.items()}
+    params["total"] = str(outcome.total)
+    if outcome.kind is Kind.PARTIAL:
+        names = "、".join(outcome.unavailable)
+        # a variable holds at most 35 characters; a long list is summed up instead of cut
+        params["unavailable"] = names if len(names) <= MAX_PARAM_CHARS else "部分企业"
+    return Message(f"{outcome.service}_{suffix}", params)

@@ -1,0 +1,103 @@
+"""Alipay's open-platform gateway as python-alipay-sdk 3.4.0 calls it (alipay.system.oauth.token).
+
+The SDK signs sorted `k=v` pairs of every parameter except `sign` (sign_type included) with
+RSA2, and verifies our answer by cutting the raw `<method>_response` object out of the text, so
+the signed JSON is emitted byte for byte as it was signed.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+from sandbox.common import KEYS, SETTINGS, emulate_partner
+
+PARTNER = "alipay"
+OAUTH_METHOD = "alipay.system.oauth.token"
+
+
+def _error(sub_code: str, sub_msg: str) -> dict[str, str]:
+    return {"code": "40002", "msg": "Invalid Arguments", "sub_code": sub_code, "sub_msg": sub_msg}
+
+
+INVALID_APP_ID = _error("isv.invalid-app-id", "无效的AppID参数")
+INVALID_SIGN_TYPE = _error("isv.invalid-signature-type", "无效的签名类型")
+INVALID_SIGNATURE = _error("isv.invalid-signature", "验签出错")
+INVALID_METHOD = _error("isv.invalid-method", "不存在的方法名")
+INVALID_GRANT_TYPE = _error("isv.grant-type-invalid", "grant_type参数不正确")
+INVALID_CODE = _error("isv.code-invalid", "授权码code无效")
+
+
+def _raw(text: str) -> web.Response:
+    return web.Response(text=text, content_type="application/json", charset="utf-8")
+
+
+def _compact(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def error_response(error: dict[str, str]) -> web.Response:
+    return _raw(_compact({"error_response": error}))
+
+
+async def _params(request: web.Request) -> dict[str, str]:
+    """Query parameters, plus form fields on POST (the form wins)."""
+    params = dict(parse_qsl(request.rel_url.raw_query_string, keep_blank_values=True))
+    if request.method == "POST":
+        form = (await request.read()).decode("utf-8", "replace")
+        params.update(parse_qsl(form, keep_blank_values=True))
+    return params
+
+
+def signing_string(params: dict[str, str]) -> str:
+    """What the SDK's sign_data signs: every parameter but `sign`, sorted, unescaped."""
+    return "&".join(f"{k}={v}" for k, v in sorted(params.items()) if k != "sign")
+
+
+def oauth_token(params: dict[str, str]) -> dict[str, Any]:
+    """The token answer, or an error object (it has a sub_code)."""
+    if params.get("grant_type") != "authorization_code":
+        return INVALID_GRANT_TYPE
+    code = params.get("code", "")
+    if not code or code.startswith("bad"):
+        return INVALID_CODE
+    return {
+        "user_id": f"sbx_{code}",
+        "open_id": f"sbx_{code}",
+        "access_token": secrets.token_urlsafe(24),
+        "expires_in": 1296000,
+        "refresh_token": secrets.token_urlsafe(24),
+        "re_expires_in": 2592000,
+    }
+
+
+async def gateway(request: web.Request) -> web.Response:
+    injected = await emulate_partner(request, PARTNER)
+    if injected is not None:
+        return injected
+    params = await _params(request)
+    if params.get("app_id") != request.app[SETTINGS].alipay_appid:
+        return error_response(INVALID_APP_ID)
+    if params.get("sign_type", "RSA2") != "RSA2":
+        return error_response(INVALID_SIGN_TYPE)
+    keys = request.app[KEYS]
+    if not keys.verify_app(signing_string(params), params.get("sign", "")):
+        return error_response(INVALID_SIGNATURE)
+    if params.get("method") != OAUTH_METHOD:
+        return error_response(INVALID_METHOD)
+    answer = oauth_token(params)
+    if "sub_code" in answer:
+        return error_response(answer)
+    inner = _compact(answer)
+    response_key = OAUTH_METHOD.replace(".", "_") + "_response"
+    sign = keys.sign_as_alipay(inner)
+    return _raw(f'{{"{response_key}":{inner},"sign":"{sign}"}}')
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/gateway.do", gateway)
+    app.router.add_post("/gateway.do", gateway)

@@ -1,0 +1,104 @@
+"""Operators and internet companies, speaking the partner protocol (docs/partner-protocol.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from sandbox.common import CATALOG, SETTINGS, STATE, emulate_partner, json_response, parse_object
+from sandbox.signing import check_signed
+from sandbox.state import IN_SERVICE, SandboxState
+
+Answer = tuple[int, dict[str, Any]]
+BAD_REQUEST: Answer = (400, {"error": "bad_request"})
+
+
+def _strings(body: dict[str, Any], *names: str) -> bool:
+    return all(isinstance(body.get(name), str) and body[name] for name in names)
+
+
+def cards_query(state: SandboxState, operator: str, body: dict[str, Any]) -> Answer:
+    if not _strings(body, "id_number", "name", "phone"):
+        return BAD_REQUEST
+    person = state.people.get(body["id_number"])
+    if person is None or person.name != body["name"]:
+        return 200, {"cards": [], "phone_status": "none"}
+    mine = [card for card in person.cards if card.operator == operator]
+    cards = [{"status": c.status, "last4": c.phone[-4:]} for c in mine if c.status in IN_SERVICE]
+    statuses = [card.status for card in mine if card.phone == body["phone"]]
+    # A number listed twice for one person: in-service wins over cancelled.
+    in_service = [status for status in statuses if status in IN_SERVICE]
+    phone_status = (in_service or statuses or ["none"])[-1]
+    return 200, {"cards": cards, "phone_status": phone_status}
+
+
+def owner_verify(state: SandboxState, operator: str, body: dict[str, Any]) -> Answer:
+    if not _strings(body, "phone", "id_last6"):
+        return BAD_REQUEST
+    holders = state.holders(operator, body["phone"])
+    current = [(p, c) for p, c in holders if c.status in IN_SERVICE]
+    chosen = (current or holders)[-1:]  # the last PUT wins
+    if not chosen:
+        return 200, {"phone_status": "none", "id_last6_match": False}
+    person, card = chosen[0]
+    match = person.id_number.upper().endswith(body["id_last6"].upper())
+    return 200, {"phone_status": card.status, "id_last6_match": match}
+
+
+def accounts_count(state: SandboxState, products: frozenset[str], body: dict[str, Any]) -> Answer:
+    asked = body.get("products")
+    if not _strings(body, "phone") or not isinstance(asked, list):
+        return BAD_REQUEST
+    if not all(isinstance(product, str) and product in products for product in asked):
+        return BAD_REQUEST  # a product this company does not run
+    counts = state.accounts.get(body["phone"], {})
+    return 200, {"counts": {product: counts.get(product, 0) for product in asked}}
+
+
+Handler = Callable[[web.Request], Awaitable[web.Response]]
+Operation = Callable[[web.Request, str, dict[str, Any]], Answer]
+
+
+def _partner_endpoint(kind: str, answer: Operation) -> Handler:
+    """Wrap one operation: known partner of that kind, latency and faults, signature, body."""
+
+    async def handler(request: web.Request) -> web.Response:
+        partner = request.match_info["partner"]
+        catalog = request.app[CATALOG]
+        known = catalog.operators if kind == "operator" else catalog.companies
+        if partner not in known:
+            return json_response({"error": "unknown_partner"}, status=404)
+        injected = await emulate_partner(request, partner)
+        if injected is not None:
+            return injected
+        signed = await check_signed(request, partner, request.app[SETTINGS].partner_secret(partner))
+        if isinstance(signed, web.Response):
+            return signed
+        body = parse_object(signed)
+        if body is None:
+            return json_response({"error": "bad_request"}, status=400)
+        status, data = answer(request, partner, body)
+        return json_response(data, status=status)
+
+    return handler
+
+
+def _cards(request: web.Request, partner: str, body: dict[str, Any]) -> Answer:
+    return cards_query(request.app[STATE], partner, body)
+
+
+def _owner(request: web.Request, partner: str, body: dict[str, Any]) -> Answer:
+    return owner_verify(request.app[STATE], partner, body)
+
+
+def _accounts(request: web.Request, partner: str, body: dict[str, Any]) -> Answer:
+    return accounts_count(request.app[STATE], request.app[CATALOG].companies[partner], body)
+
+
+def add_routes(app: web.Application) -> None:
+    prefix = "/partners/{partner}/v1"
+    app.router.add_post(f"{prefix}/cards/query", _partner_endpoint("operator", _cards))
+    app.router.add_post(f"{prefix}/owner/verify", _partner_endpoint("operator", _owner))
+    app.router.add_post(f"{prefix}/accounts/count", _partner_endpoint("company", _accounts))

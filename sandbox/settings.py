@@ -1,0 +1,53 @@
+"""The sandbox's settings, read from the environment in one place."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+_ROOT = Path(__file__).resolve().parent.parent
+_SECRET_PREFIX = "PARTNER_SECRET_"
+
+
+@dataclass(frozen=True)
+class SandboxSettings:
+    port: int = 8001
+    latency_ms: int = 20  # base latency of every emulated partner call
+    keys_dir: Path = _ROOT / "var" / "sandbox-keys"  # the app reads the same default
+    wechat_mp_appid: str = "wx_sandbox_mp"
+    wechat_mp_secret: str = "sandbox-mp-secret"
+    wechat_oa_appid: str = "wx_sandbox_oa"
+    wechat_oa_secret: str = "sandbox-oa-secret"
+    alipay_appid: str = "2021000000000001"
+    sms_secret: str = "sandbox-secret-sms"
+    # partner id (lower case) -> HMAC key; partners not listed use "sandbox-secret-<id>"
+    partner_secrets: Mapping[str, str] = field(default_factory=dict)
+    providers_path: Path = _ROOT / "app" / "data" / "providers.yaml"
+    sms_templates_path: Path = _ROOT / "notices" / "sms_templates.yaml"
+
+    def partner_secret(self, partner_id: str) -> bytes:
+        return self.partner_secrets.get(partner_id, f"sandbox-secret-{partner_id}").encode()
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> SandboxSettings:
+        env = os.environ if env is None else env
+        default = cls()
+        secrets = {
+            name[len(_SECRET_PREFIX) :].lower(): value
+            for name, value in env.items()
+            if name.startswith(_SECRET_PREFIX) and value
+        }
+        return cls(
+            port=int(env.get("SANDBOX_PORT") or default.port),
+            latency_ms=int(env.get("SANDBOX_LATENCY_MS") or default.latency_ms),
+            keys_dir=Path(env.get("SANDBOX_KEYS_DIR") or default.keys_dir),
+            wechat_mp_appid=env.get("WECHAT_MP_APPID") or default.wechat_mp_appid,
+            wechat_mp_secret=env.get("WECHAT_MP_SECRET") or default.wechat_mp_secret,
+            wechat_oa_appid=env.get("WECHAT_OA_APPID") or default.wechat_oa_appid,
+            wechat_oa_secret=env.get("WECHAT_OA_SECRET") or default.wechat_oa_secret,
+            alipay_appid=env.get("ALIPAY_APPID") or default.alipay_appid,
+            sms_secret=env.get("SMS_SANDBOX_SECRET") or default.sms_secret,
+            partner_secrets=secrets,
+        )

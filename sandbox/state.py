@@ -1,0 +1,157 @@
+"""The sandbox's in-memory world: people and their cards, accounts, messages, faults, nonces.
+
+One event loop owns it, so plain dicts suffice (no awaits happen inside a mutation).
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+CARD_STATUSES = ("active", "suspended", "cancelled")
+IN_SERVICE = ("active", "suspended")
+FAULT_MODES = ("ok", "error", "timeout", "slow")
+SMS_FAULT_MODES = (*FAULT_MODES, "limit")
+TOKEN_TTL_S = 7200
+
+
+def utc_now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Card:
+    operator: str
+    phone: str
+    status: str
+
+
+@dataclass(frozen=True)
+class Person:
+    id_number: str
+    name: str
+    cards: tuple[Card, ...]
+
+
+@dataclass(frozen=True)
+class Fault:
+    mode: str = "ok"
+    latency_ms: int = 0
+
+
+@dataclass
+class Token:
+    value: str
+    expires_at: float
+
+
+@dataclass
+class SandboxState:
+    people: dict[str, Person] = field(default_factory=dict)  # insertion order = PUT order
+    accounts: dict[str, dict[str, int]] = field(default_factory=dict)
+    sms: list[dict[str, Any]] = field(default_factory=list)
+    sms_by_out_id: dict[str, str] = field(default_factory=dict)  # out_id -> message_id
+    notices: list[dict[str, Any]] = field(default_factory=list)
+    faults: dict[str, Fault] = field(default_factory=dict)
+    nonces: dict[tuple[str, str], float] = field(default_factory=dict)
+    _nonce_order: deque[tuple[float, tuple[str, str]]] = field(default_factory=deque)
+    # WeChat access tokens outlive a reset, like the keys: the app may cache them.
+    tokens: dict[str, Token] = field(default_factory=dict)  # appid -> current token
+
+    def reset(self) -> None:
+        self.people.clear()
+        self.accounts.clear()
+        self.sms.clear()
+        self.sms_by_out_id.clear()
+        self.notices.clear()
+        self.faults.clear()
+        self.nonces.clear()
+        self._nonce_order.clear()
+
+    # --- people and cards -------------------------------------------------------------------
+
+    def put_person(self, person: Person) -> None:
+        # Re-inserting moves the person to the end: "the last PUT wins" for shared numbers.
+        self.people.pop(person.id_number, None)
+        self.people[person.id_number] = person
+
+    def holders(self, operator: str, phone: str) -> list[tuple[Person, Card]]:
+        """Every (person, card) for that number at that operator, in PUT order."""
+        return [
+            (person, card)
+            for person in self.people.values()
+            for card in person.cards
+            if card.operator == operator and card.phone == phone
+        ]
+
+    # --- nonces -------------------------------------------------------------------------------
+
+    def remember_nonce(self, partner: str, nonce: str, ttl_s: float, now: float) -> bool:
+        """False when the nonce was seen within ttl_s (a replay)."""
+        self._forget_old_nonces(now)
+        key = (partner, nonce)
+        if key in self.nonces:
+            return False
+        expires = now + ttl_s
+        self.nonces[key] = expires
+        self._nonce_order.append((expires, key))
+        return True
+
+    def _forget_old_nonces(self, now: float) -> None:
+        while self._nonce_order and self._nonce_order[0][0] <= now:
+            expires, key = self._nonce_order.popleft()
+            if self.nonces.get(key) == expires:
+                del self.nonces[key]
+
+    # --- faults -------------------------------------------------------------------------------
+
+    def fault(self, partner: str) -> Fault:
+        return self.faults.get(partner, Fault())
+
+    def set_fault(self, partner: str, fault: Fault) -> None:
+        if fault.mode == "ok":
+            self.faults.pop(partner, None)
+        else:
+            self.faults[partner] = fault
+
+    # --- messages and notices -----------------------------------------------------------------
+
+    def record_sms(self, message: dict[str, Any], out_id: str, message_id: str) -> None:
+        self.sms.append(message)
+        self.sms_by_out_id[out_id] = message_id
+
+    def record_notice(
+        self, channel: str, user: str, template: str, data: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Store a platform notice (wechat_subscribe | wechat_template | alipay_template)."""
+        notice = {
+            "channel": channel,
+            "user": user,
+            "template": template,
+            "data": data,
+            "sent_at": utc_now_iso(),
+        }
+        self.notices.append(notice)
+        return notice
+
+    # --- WeChat access tokens -----------------------------------------------------------------
+
+    def issue_token(self, appid: str, rotate: bool, now: float | None = None) -> Token:
+        now = time.time() if now is None else now
+        current = self.tokens.get(appid)
+        if rotate or current is None or current.expires_at <= now:
+            current = Token(secrets.token_urlsafe(48), now + TOKEN_TTL_S)
+            self.tokens[appid] = current
+        return current
+
+    def token_appid(self, token: str, now: float | None = None) -> str | None:
+        """The appid a live token belongs to, for endpoints that check access_token."""
+        now = time.time() if now is None else now
+        for appid, current in self.tokens.items():
+            if secrets.compare_digest(current.value, token) and current.expires_at > now:
+                return appid
+        return None

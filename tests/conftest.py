@@ -1,0 +1,116 @@
+"""Fixtures for integration tests: a real Redis, the sandbox and a real Dramatiq worker.
+
+All are started here, on free ports, and stopped at the end. Every process logs to a file under
+test-artifacts/logs/ so the privacy test can read everything that was written.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis as redis_lib
+
+from app.config import ROOT, Settings
+from app.embedded_redis import free_port, start_redis, wait_for_port
+from app.logs import JsonFormatter
+from tests.support import Sandbox
+
+ARTIFACTS = ROOT / "test-artifacts"
+LOGS = ARTIFACTS / "logs"
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="session")
+def stack_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """Redis + sandbox, and the environment every process of the stack runs with."""
+    LOGS.mkdir(parents=True, exist_ok=True)
+    base = tmp_path_factory.mktemp("stack")
+    redis_port, sandbox_port = free_port(), free_port()
+    redis_proc = start_redis(redis_port, base / "redis", persistent=False)
+    env = {
+        **os.environ,
+        "SANDBOX": "1",
+        "PYTHONPATH": str(ROOT),
+        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+        "SANDBOX_PORT": str(sandbox_port),
+        "SANDBOX_LATENCY_MS": "5",
+        "SANDBOX_KEYS_DIR": str(base / "keys"),
+        "PARTNER_TIMEOUT_S": "1.0",
+        "PARTNER_ATTEMPTS": "2",
+        "QUERY_DEADLINE_S": "6",
+        "CODE_LIMIT_PER_IP_HOUR": "100000",
+        "CODE_LIMIT_PER_USER_DAY": "1000",
+        "TZ": "Asia/Shanghai",
+    }
+    with open(LOGS / "sandbox.log", "ab") as log:
+        sandbox = subprocess.Popen([sys.executable, "-m", "sandbox"], env=env, cwd=ROOT,
+                                   stdout=log, stderr=log)
+    wait_for_port(sandbox_port, sandbox)
+    yield env
+    stop(sandbox)
+    stop(redis_proc)
+
+
+@pytest.fixture(scope="session")
+def settings(stack_env: dict[str, str]) -> Settings:
+    return Settings.from_env(stack_env)
+
+
+@pytest.fixture(scope="session")
+def worker(stack_env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
+    """A real Dramatiq worker process on the test Redis."""
+    with open(LOGS / "worker.log", "ab") as log:
+        process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "dramatiq"), "app.tasks", "--processes", "1",
+             "--threads", "8"],
+            env=stack_env, cwd=ROOT, stdout=log, stderr=log,
+        )
+    yield process
+    stop(process)
+
+
+@pytest.fixture(scope="session")
+def sandbox(settings: Settings) -> Sandbox:
+    return Sandbox(settings.sandbox_url)
+
+
+@pytest.fixture(scope="session")
+def redis_client(settings: Settings) -> redis_lib.Redis:
+    return redis_lib.Redis.from_url(settings.redis_url)
+
+
+@pytest.fixture(scope="session")
+def flask_app(settings: Settings):  # type: ignore[no-untyped-def]
+    from app import create_app
+
+    app = create_app(settings)
+    handler = logging.FileHandler(LOGS / "api.log", encoding="utf-8")
+    handler.setFormatter(JsonFormatter("api"))
+    logging.getLogger().addHandler(handler)
+    return app
+
+
+@pytest.fixture
+def client(flask_app, worker):  # type: ignore[no-untyped-def]
+    return flask_app.test_client()
+
+
+@pytest.fixture(autouse=True)
+def _no_leftover_faults(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if "sandbox" in request.fixturenames:
+        request.getfixturevalue("sandbox").clear_faults()

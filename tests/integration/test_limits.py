@@ -1,0 +1,50 @@
+"""Per-user and per-IP limits on code requests, at their exact points."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+
+import pytest
+
+from tests.integration.flows import accounts_person, login, request_code
+
+
+@pytest.fixture(scope="module")
+def tight_client(settings, worker):
+    from app import create_app
+
+    app = create_app(replace(settings, code_limit_per_user_day=3, code_limit_per_ip_hour=5))
+    return app.test_client()
+
+
+def random_ip() -> dict[str, dict[str, str]]:
+    return {"environ_base": {"REMOTE_ADDR": f"10.{random.randint(0, 255)}.{random.randint(0, 255)}.7"}}
+
+
+def test_a_user_gets_three_codes_then_429(tight_client, sandbox):
+    token = login(tight_client)
+    statuses = [request_code(tight_client, token, accounts_person(sandbox, {}), **random_ip())
+                .status_code for _ in range(4)]
+    assert statuses == [202, 202, 202, 429]
+
+
+def test_an_ip_gets_five_codes_then_429_across_users(tight_client, sandbox):
+    ip = random_ip()
+    statuses = []
+    for _ in range(6):
+        token = login(tight_client)
+        statuses.append(request_code(tight_client, token, accounts_person(sandbox, {}), **ip)
+                        .status_code)
+    assert statuses == [202] * 5 + [429]
+
+
+def test_a_refused_request_counts_against_no_limit(tight_client, sandbox):
+    token = login(tight_client)
+    ip = random_ip()
+    form = accounts_person(sandbox, {})
+    assert request_code(tight_client, token, form, **ip).status_code == 202
+    for _ in range(5):  # the phone's quota refuses these; they must not use up the user's day
+        r = request_code(tight_client, token, form, **ip)
+        assert r.status_code == 429 and r.get_json()["error"]["retry_after"] > 0
+    assert request_code(tight_client, token, accounts_person(sandbox, {}), **ip).status_code == 202

@@ -1,0 +1,255 @@
+"""Operators and companies: the signed protocol, the answers, and injected faults."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+import requests
+
+from adapters import partner_signing
+from tests.sandbox.conftest import (
+    LiveSandbox,
+    partner_post,
+    partner_secret,
+    put_person,
+    set_fault,
+    signed_post,
+)
+
+ID_A = "11010519491231002X"
+ID_B = "440301199001011234"
+ID_C = "320102198802023456"
+CARDS_PATH = "/partners/cmcc/v1/cards/query"
+CARDS_BODY = {"id_number": ID_A, "name": "张三", "phone": "13800138000"}
+
+
+# --- signatures ---------------------------------------------------------------------------
+
+
+def test_signed_request_is_answered(live: LiveSandbox) -> None:
+    response = signed_post(live, CARDS_PATH, CARDS_BODY, partner_secret("cmcc"))
+    assert response.status_code == 200
+    assert response.json() == {"cards": [], "phone_status": "none"}
+
+
+def test_wrong_key_is_a_bad_signature(live: LiveSandbox) -> None:
+    response = signed_post(live, CARDS_PATH, CARDS_BODY, partner_secret("cucc"))
+    assert (response.status_code, response.json()) == (401, {"error": "bad_signature"})
+
+
+def test_signature_for_another_path_is_refused(live: LiveSandbox) -> None:
+    raw = json.dumps(CARDS_BODY).encode()
+    secret = partner_secret("cmcc")
+    headers = partner_signing.signed_headers("yzt", secret, "POST", "/partners/cmcc/v1/x", raw)
+    response = requests.post(live.url(CARDS_PATH), data=raw, headers=headers, timeout=5)
+    assert response.json() == {"error": "bad_signature"}
+
+
+def test_tampered_body_is_refused(live: LiveSandbox) -> None:
+    raw = json.dumps(CARDS_BODY).encode()
+    headers = partner_signing.signed_headers("yzt", partner_secret("cmcc"), "POST", CARDS_PATH, raw)
+    tampered = raw.replace(b"13800138000", b"13800138001")
+    response = requests.post(live.url(CARDS_PATH), data=tampered, headers=headers, timeout=5)
+    assert (response.status_code, response.json()) == (401, {"error": "bad_signature"})
+
+
+def test_stale_timestamp_is_refused(live: LiveSandbox) -> None:
+    stale = time.time() - 301 - 5
+    response = signed_post(live, CARDS_PATH, CARDS_BODY, partner_secret("cmcc"), now=stale)
+    assert (response.status_code, response.json()) == (401, {"error": "stale_timestamp"})
+
+
+def test_missing_headers_are_refused(live: LiveSandbox) -> None:
+    response = requests.post(live.url(CARDS_PATH), json=CARDS_BODY, timeout=5)
+    assert (response.status_code, response.json()) == (401, {"error": "missing_headers"})
+
+
+def test_replayed_nonce_is_refused(live: LiveSandbox) -> None:
+    raw = json.dumps(CARDS_BODY).encode()
+    headers = partner_signing.signed_headers("yzt", partner_secret("cmcc"), "POST", CARDS_PATH, raw)
+    first = requests.post(live.url(CARDS_PATH), data=raw, headers=headers, timeout=5)
+    second = requests.post(live.url(CARDS_PATH), data=raw, headers=headers, timeout=5)
+    assert first.status_code == 200
+    assert (second.status_code, second.json()) == (401, {"error": "replayed"})
+
+
+@pytest.mark.parametrize("body", [[1, 2], {"id_number": ID_A, "name": "张三"}, "text"])
+def test_malformed_body_is_a_bad_request(live: LiveSandbox, body: object) -> None:
+    response = signed_post(live, CARDS_PATH, body, partner_secret("cmcc"))
+    assert (response.status_code, response.json()) == (400, {"error": "bad_request"})
+
+
+def test_unknown_partner_is_404(live: LiveSandbox) -> None:
+    assert partner_post(live, "nobody", "cards/query", CARDS_BODY).status_code == 404
+    # a company is not an operator, and the other way round
+    assert partner_post(live, "tencent", "cards/query", CARDS_BODY).status_code == 404
+    assert partner_post(live, "cmcc", "accounts/count", {}).status_code == 404
+
+
+# --- cards/query --------------------------------------------------------------------------
+
+
+def _zhang_san(live: LiveSandbox) -> None:
+    put_person(
+        live,
+        ID_A,
+        "张三",
+        [
+            ("cmcc", "13800138000", "active"),
+            ("cmcc", "13900001234", "suspended"),
+            ("cmcc", "13700005678", "cancelled"),
+            ("cucc", "18600001111", "active"),
+        ],
+    )
+
+
+def _cards(live: LiveSandbox, operator: str, **changes: str) -> dict:
+    response = partner_post(live, operator, "cards/query", {**CARDS_BODY, **changes})
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_cards_in_service_at_this_operator(live: LiveSandbox) -> None:
+    _zhang_san(live)
+    assert _cards(live, "cmcc") == {
+        "cards": [{"status": "active", "last4": "8000"}, {"status": "suspended", "last4": "1234"}],
+        "phone_status": "active",
+    }
+    assert _cards(live, "cucc") == {
+        "cards": [{"status": "active", "last4": "1111"}],
+        "phone_status": "none",
+    }
+    assert _cards(live, "ctcc") == {"cards": [], "phone_status": "none"}
+
+
+def test_phone_status_includes_suspended_and_cancelled(live: LiveSandbox) -> None:
+    _zhang_san(live)
+    assert _cards(live, "cmcc", phone="13900001234")["phone_status"] == "suspended"
+    assert _cards(live, "cmcc", phone="13700005678")["phone_status"] == "cancelled"
+
+
+def test_name_mismatch_or_unknown_id_gives_nothing(live: LiveSandbox) -> None:
+    _zhang_san(live)
+    empty = {"cards": [], "phone_status": "none"}
+    assert _cards(live, "cmcc", name="李四") == empty
+    assert _cards(live, "cmcc", id_number=ID_B) == empty
+
+
+def test_put_person_replaces_them(live: LiveSandbox) -> None:
+    _zhang_san(live)
+    put_person(live, ID_A, "张三", [("vno1", "17000000001", "active")])
+    assert _cards(live, "cmcc") == {"cards": [], "phone_status": "none"}
+    assert _cards(live, "vno1")["cards"] == [{"status": "active", "last4": "0001"}]
+
+
+# --- owner/verify -------------------------------------------------------------------------
+
+
+def _owner(live: LiveSandbox, operator: str, phone: str, last6: str) -> dict:
+    response = partner_post(live, operator, "owner/verify", {"phone": phone, "id_last6": last6})
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_owner_verify_follows_a_ported_number(live: LiveSandbox) -> None:
+    # 张三 left cmcc; 李四 now holds the same number at ctcc (携号转网 and reuse).
+    put_person(live, ID_A, "张三", [("cmcc", "13800138000", "cancelled")])
+    put_person(live, ID_B, "李四", [("ctcc", "13800138000", "active")])
+    assert _owner(live, "ctcc", "13800138000", "011234") == {
+        "phone_status": "active",
+        "id_last6_match": True,
+    }
+    assert _owner(live, "ctcc", "13800138000", "31002X")["id_last6_match"] is False
+    assert _owner(live, "cmcc", "13800138000", "31002x") == {
+        "phone_status": "cancelled",
+        "id_last6_match": True,
+    }
+    assert _owner(live, "cucc", "13800138000", "31002X") == {
+        "phone_status": "none",
+        "id_last6_match": False,
+    }
+
+
+def test_current_holder_beats_a_former_one(live: LiveSandbox) -> None:
+    put_person(live, ID_B, "李四", [("cmcc", "13800138000", "suspended")])
+    put_person(live, ID_A, "张三", [("cmcc", "13800138000", "cancelled")])
+    assert _owner(live, "cmcc", "13800138000", "011234") == {
+        "phone_status": "suspended",
+        "id_last6_match": True,
+    }
+
+
+def test_last_cancelled_holder_wins(live: LiveSandbox) -> None:
+    put_person(live, ID_A, "张三", [("cmcc", "13800138000", "cancelled")])
+    put_person(live, ID_C, "王五", [("cmcc", "13800138000", "cancelled")])
+    assert _owner(live, "cmcc", "13800138000", "023456")["id_last6_match"] is True
+    assert _owner(live, "cmcc", "13800138000", "31002X")["id_last6_match"] is False
+
+
+# --- accounts/count -----------------------------------------------------------------------
+
+
+def test_accounts_count_per_product(live: LiveSandbox) -> None:
+    accounts = {"wechat": 1, "qq": 2, "taobao": 0}
+    url = live.url("/_sandbox/phones/13800138000/accounts")
+    assert requests.put(url, json=accounts, timeout=5).status_code == 204
+    body = {"phone": "13800138000", "products": ["wechat", "qq"]}
+    assert partner_post(live, "tencent", "accounts/count", body).json() == {
+        "counts": {"wechat": 1, "qq": 2}
+    }
+    body = {"phone": "13800138000", "products": ["taobao", "xianyu", "dingtalk"]}
+    assert partner_post(live, "alibaba", "accounts/count", body).json() == {
+        "counts": {"taobao": 0, "xianyu": 0, "dingtalk": 0}
+    }
+    body = {"phone": "13900000000", "products": ["jd"]}
+    assert partner_post(live, "jd", "accounts/count", body).json() == {"counts": {"jd": 0}}
+
+
+def test_accounts_count_refuses_another_companys_product(live: LiveSandbox) -> None:
+    body = {"phone": "13800138000", "products": ["wechat", "taobao"]}
+    response = partner_post(live, "tencent", "accounts/count", body)
+    assert (response.status_code, response.json()) == (400, {"error": "bad_request"})
+
+
+# --- faults -------------------------------------------------------------------------------
+
+
+def test_error_fault_answers_500_for_that_partner_only(live: LiveSandbox) -> None:
+    set_fault(live, "cmcc", "error")
+    response = partner_post(live, "cmcc", "cards/query", CARDS_BODY)
+    assert (response.status_code, response.json()) == (500, {"error": "injected"})
+    assert partner_post(live, "cucc", "cards/query", CARDS_BODY).status_code == 200
+    assert requests.delete(live.url("/_sandbox/faults"), timeout=5).status_code == 204
+    assert partner_post(live, "cmcc", "cards/query", CARDS_BODY).status_code == 200
+
+
+def test_timeout_fault_never_answers_in_time(live: LiveSandbox, caplog) -> None:
+    set_fault(live, "tencent", "timeout")
+    body = {"phone": "13800138000", "products": ["wechat"]}
+    started = time.monotonic()
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        signed_post(
+            live,
+            "/partners/tencent/v1/accounts/count",
+            body,
+            b"sandbox-secret-tencent",
+            timeout=0.4,
+        )
+    assert time.monotonic() - started < 2
+    time.sleep(0.6)  # the abandoned handler notices the closed connection and ends quietly
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
+
+
+def test_slow_fault_adds_latency(live: LiveSandbox) -> None:
+    set_fault(live, "ctcc", "slow", latency_ms=300)
+    started = time.monotonic()
+    assert partner_post(live, "ctcc", "cards/query", CARDS_BODY).status_code == 200
+    assert time.monotonic() - started >= 0.3
+
+
+def test_reset_forgets_faults(live: LiveSandbox) -> None:
+    set_fault(live, "cmcc", "error")
+    assert requests.post(live.url("/_sandbox/reset"), timeout=5).status_code == 204
+    assert partner_post(live, "cmcc", "cards/query", CARDS_BODY).status_code == 200

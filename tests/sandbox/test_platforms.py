@@ -1,0 +1,160 @@
+"""WeChat and Alipay emulation, driven through the real SDKs."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
+from urllib.request import urlopen
+
+import pytest
+import requests
+from alipay import AliPay
+from alipay.exceptions import AliPayException, AliPayValidationError
+from alipay.utils import AliPayConfig
+from wechatpy import WeChatClient
+from wechatpy.exceptions import WeChatClientException
+
+from tests.sandbox.conftest import LiveSandbox, set_fault
+
+MP = ("wx_sandbox_mp", "sandbox-mp-secret")
+OA = ("wx_sandbox_oa", "sandbox-oa-secret")
+OAUTH = "alipay.system.oauth.token"
+
+
+class SandboxWeChatClient(WeChatClient):
+    """wechatpy pointed at the sandbox: its token URL is hard-coded, so override it."""
+
+    def __init__(self, base_url: str, appid: str, secret: str) -> None:
+        super().__init__(appid, secret, timeout=5)
+        self.base_url = base_url
+        self.API_BASE_URL = base_url + "/cgi-bin/"
+        self.wxa.API_BASE_URL = base_url + "/"
+
+    def fetch_access_token(self) -> dict:
+        params = {"grant_type": "client_credential", "appid": self.appid, "secret": self.secret}
+        return self._fetch_access_token(url=self.base_url + "/cgi-bin/token", params=params)
+
+
+# --- WeChat -------------------------------------------------------------------------------
+
+
+def test_jscode2session_gives_the_sandbox_identity(live: LiveSandbox) -> None:
+    client = SandboxWeChatClient(live.base_url, *MP)
+    session = client.wxa.code_to_session("abc")
+    assert session["openid"] == "sbx_abc"
+    assert len(base64.b64decode(session["session_key"])) == 16
+
+
+@pytest.mark.parametrize("code", ["bad-code", ""])
+def test_jscode2session_refuses_bad_codes(live: LiveSandbox, code: str) -> None:
+    client = SandboxWeChatClient(live.base_url, *MP)
+    with pytest.raises(WeChatClientException) as raised:
+        client.wxa.code_to_session(code)
+    assert raised.value.errcode == 40029
+
+
+def test_wrong_secret_is_refused(live: LiveSandbox) -> None:
+    client = SandboxWeChatClient(live.base_url, MP[0], "wrong")
+    with pytest.raises(WeChatClientException) as raised:
+        client.fetch_access_token()
+    assert raised.value.errcode == 40125
+    query = {"appid": OA[0], "secret": OA[1], "js_code": "x", "grant_type": "authorization_code"}
+    answer = requests.get(live.url("/sns/jscode2session"), params=query, timeout=5).json()
+    assert answer["errcode"] == 40125  # the official account has no mini-program login
+
+
+def test_token_rotates_but_stable_token_does_not(live: LiveSandbox) -> None:
+    query = {"grant_type": "client_credential", "appid": OA[0], "secret": OA[1]}
+    first = requests.get(live.url("/cgi-bin/token"), params=query, timeout=5).json()
+    second = requests.get(live.url("/cgi-bin/token"), params=query, timeout=5).json()
+    assert first["expires_in"] == 7200 and first["access_token"] != second["access_token"]
+    body: dict[str, Any] = {"grant_type": "client_credential", "appid": OA[0], "secret": OA[1]}
+    stable = requests.post(live.url("/cgi-bin/stable_token"), json=body, timeout=5).json()
+    assert stable["access_token"] == second["access_token"]
+    body["force_refresh"] = True
+    forced = requests.post(live.url("/cgi-bin/stable_token"), json=body, timeout=5).json()
+    assert forced["access_token"] != second["access_token"]
+
+
+def test_wechat_error_fault(live: LiveSandbox) -> None:
+    set_fault(live, "wechat", "error")
+    with pytest.raises(WeChatClientException):
+        SandboxWeChatClient(live.base_url, *MP).wxa.code_to_session("abc")
+
+
+# --- Alipay -------------------------------------------------------------------------------
+
+
+def _alipay(
+    live: LiveSandbox, keys_dir: Path, app_key: str = "app", alipay_key: str = "alipay"
+) -> AliPay:
+    client = AliPay(
+        appid="2021000000000001",
+        app_private_key_string=(keys_dir / f"{app_key}_private.pem").read_text(),
+        alipay_public_key_string=(keys_dir / f"{alipay_key}_public.pem").read_text(),
+        config=AliPayConfig(timeout=5),
+    )
+    client._gateway = live.url("/gateway.do")
+    return client
+
+
+def test_oauth_token_gives_the_sandbox_identity(live: LiveSandbox, keys_dir: Path) -> None:
+    answer = _alipay(live, keys_dir).server_api(OAUTH, grant_type="authorization_code", code="X")
+    assert answer["user_id"] == "sbx_X" and answer["open_id"] == "sbx_X"
+    assert answer["expires_in"] == 1296000 and answer["access_token"]
+
+
+def test_bad_code_is_refused(live: LiveSandbox, keys_dir: Path) -> None:
+    with pytest.raises(AliPayException) as raised:
+        _alipay(live, keys_dir).server_api(OAUTH, grant_type="authorization_code", code="bad1")
+    assert "isv.code-invalid" in str(raised.value)
+
+
+def test_tampered_response_sign_fails_validation(live: LiveSandbox, keys_dir: Path) -> None:
+    client = _alipay(live, keys_dir)
+    data = client.build_body(OAUTH, grant_type="authorization_code", code="X")
+    raw = urlopen(client._gateway + "?" + client.sign_data(data), timeout=5).read().decode()
+    sign = raw.rsplit('"sign":"', 1)[1].rstrip('"}')
+    tampered = raw.replace(sign, ("A" if sign[0] != "A" else "B") + sign[1:])
+    with pytest.raises(AliPayValidationError):
+        client._verify_and_return_sync_response(tampered, "alipay_system_oauth_token_response")
+    # the same holds when the app trusts another key than the gateway's
+    with pytest.raises(AliPayValidationError):
+        _alipay(live, keys_dir, alipay_key="app").server_api(
+            OAUTH, grant_type="authorization_code", code="X"
+        )
+
+
+def test_request_signed_with_another_key_is_refused(live: LiveSandbox, keys_dir: Path) -> None:
+    client = _alipay(live, keys_dir, app_key="alipay")
+    with pytest.raises(AliPayException) as raised:
+        client.server_api(OAUTH, grant_type="authorization_code", code="X")
+    assert "isv.invalid-signature" in str(raised.value)
+
+
+def test_wrong_app_id_and_method_are_refused(live: LiveSandbox, keys_dir: Path) -> None:
+    client = _alipay(live, keys_dir)
+    client._appid = "2021999999999999"
+    with pytest.raises(AliPayException) as raised:
+        client.server_api(OAUTH, grant_type="authorization_code", code="X")
+    assert "isv.invalid-app-id" in str(raised.value)
+    with pytest.raises(AliPayException) as raised:
+        _alipay(live, keys_dir).server_api("alipay.user.info.share", auth_token="t")
+    assert "isv.invalid-method" in str(raised.value)
+
+
+def test_gateway_accepts_a_post_form(live: LiveSandbox, keys_dir: Path) -> None:
+    client = _alipay(live, keys_dir)
+    data = client.build_body(OAUTH, grant_type="authorization_code", code="Y")
+    form = dict(parse_qsl(client.sign_data(data)))
+    raw = requests.post(client._gateway, data=form, timeout=5).text
+    answer = client._verify_and_return_sync_response(raw, "alipay_system_oauth_token_response")
+    assert answer["user_id"] == "sbx_Y"
+
+
+def test_alipay_fault(live: LiveSandbox, keys_dir: Path) -> None:
+    set_fault(live, "alipay", "error")
+    with pytest.raises(OSError):  # urllib's HTTPError for the 500
+        _alipay(live, keys_dir).server_api(OAUTH, grant_type="authorization_code", code="X")
