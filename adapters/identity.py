@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 
 class PlatformIdentity:
     def __init__(self, wechat: WeChatLogin, alipay: AlipayLogin) -> None:
-        self._logins = {"wechat": wechat, "alipay": alipay}
+        self._logins: dict[str, WeChatLogin | AlipayLogin] = {"wechat": wechat, "alipay": alipay}
 
     def login(self, platform: str, code: str) -> PlatformUser:
         return PlatformUser(platform, self._logins[platform].user_id(code))
@@ -49,8 +49,9 @@ class WeChatLogin:
 
         # code_to_session needs no access token, but wechatpy fetches one unless given a value,
         # and every /cgi-bin/token fetch rotates the account's token for all other processes.
-        client = WeChatClient(self._appid, self._secret, access_token="not-needed",
-                              timeout=self._timeout)
+        client = WeChatClient(
+            self._appid, self._secret, access_token="not-needed", timeout=self._timeout
+        )
         client.API_BASE_URL = f"{self._api_base}/cgi-bin/"
         client.wxa.API_BASE_URL = f"{self._api_base}/"
         return client
@@ -60,7 +61,11 @@ class AlipayLogin:
     """alipay.system.oauth.token through python-alipay-sdk's server_api."""
 
     def __init__(
-        self, appid: str, app_private_key: str, alipay_public_key: str, gateway: str,
+        self,
+        appid: str,
+        app_private_key: str,
+        alipay_public_key: str,
+        gateway: str,
         timeout_s: float = 3.0,
     ) -> None:
         self._appid = appid

@@ -59,8 +59,9 @@ class PartnerClient:
             raise PartnerUnavailable(f"{operator.id}: malformed answer ({exc})") from None
 
     async def verify_owner(self, operator: Operator, phone: str, id_last6: str) -> OwnerAnswer:
-        answer = await self._call(operator, "/v1/owner/verify",
-                                  {"phone": phone, "id_last6": id_last6})
+        answer = await self._call(
+            operator, "/v1/owner/verify", {"phone": phone, "id_last6": id_last6}
+        )
         status, match = answer.get("phone_status"), answer.get("id_last6_match")
         if status not in PHONE_STATUSES or not isinstance(match, bool):
             raise PartnerUnavailable(f"{operator.id}: malformed answer")
@@ -68,8 +69,9 @@ class PartnerClient:
 
     async def count_accounts(self, company: Company, phone: str) -> dict[str, int]:
         products = [p.id for p in company.products]
-        answer = await self._call(company, "/v1/accounts/count",
-                                  {"phone": phone, "products": products})
+        answer = await self._call(
+            company, "/v1/accounts/count", {"phone": phone, "products": products}
+        )
         counts = answer.get("counts")
         if not isinstance(counts, Mapping) or not all(
             isinstance(counts.get(p), int) and counts[p] >= 0 for p in products
@@ -84,11 +86,13 @@ class PartnerClient:
         for attempt in range(self._attempts):
             if attempt:  # full jitter: retries from many workers don't arrive together
                 await asyncio.sleep(random.uniform(0, 0.1 * 2**attempt))
-            headers = signed_headers(KEY_ID, self._secret_of(partner), "POST",
-                                     urlsplit(url).path, body)
+            headers = signed_headers(
+                KEY_ID, self._secret_of(partner), "POST", urlsplit(url).path, body
+            )
             try:
-                async with self._session.post(url, data=body, headers=headers,
-                                              timeout=self._timeout) as response:
+                async with self._session.post(
+                    url, data=body, headers=headers, timeout=self._timeout
+                ) as response:
                     if 400 <= response.status < 500:
                         raise PartnerRejected(f"{partner.id}: HTTP {response.status}")
                     if response.status != 200:

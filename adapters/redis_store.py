@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar, cast
 
 import redis
 from redis.backoff import NoBackoff
@@ -110,8 +110,12 @@ class RedisStore:
         wait = self._issue_code(
             keys=self._code_keys(issue),
             args=[
-                issue.quota_window_s, issue.user_limit, issue.ip_limit, issue.code_digest,
-                issue.code_ttl_s, "1" if issue.id_h else "0",
+                issue.quota_window_s,
+                issue.user_limit,
+                issue.ip_limit,
+                issue.code_digest,
+                issue.code_ttl_s,
+                "1" if issue.id_h else "0",
             ],
         )
         return int(wait)
@@ -140,27 +144,28 @@ class RedisStore:
 
     @_unavailable_on_redis_error
     def check_code(self, service: str, phone_h: str, digest: str, max_attempts: int) -> CodeCheck:
-        outcome, left = self._check_code(keys=[keys.code(phone_h, service)],
-                                         args=[digest, max_attempts])
+        outcome, left = self._check_code(
+            keys=[keys.code(phone_h, service)], args=[digest, max_attempts]
+        )
         return CodeCheck(outcome.decode(), int(left))
 
     @_unavailable_on_redis_error
     def create_ticket(self, ticket: Ticket, sealed_form: bytes, form_ttl_s: int) -> None:
         pipe = self.redis.pipeline(transaction=True)
-        pipe.hset(keys.ticket(ticket.id), mapping=_ticket_fields(ticket))
+        pipe.hset(keys.ticket(ticket.id), mapping=cast(Any, _ticket_fields(ticket)))
         pipe.expire(keys.ticket(ticket.id), self.ticket_ttl_s)
         pipe.set(keys.sealed_form(ticket.id), sealed_form, ex=form_ttl_s)
         pipe.execute()
 
     @_unavailable_on_redis_error
     def get_ticket(self, ticket_id: str) -> Ticket | None:
-        raw = self.redis.hgetall(keys.ticket(ticket_id))
+        raw = cast(dict[bytes, bytes], self.redis.hgetall(keys.ticket(ticket_id)))
         return _ticket_from(ticket_id, raw) if raw else None
 
     @_unavailable_on_redis_error
     def load_form(self, ticket_id: str) -> bytes | None:
         value = self.redis.get(keys.sealed_form(ticket_id))
-        return bytes(value) if value is not None else None
+        return cast(bytes, value) if value is not None else None
 
     @_unavailable_on_redis_error
     def set_status(self, ticket_id: str, status: str, now: float) -> None:
@@ -182,7 +187,7 @@ class RedisStore:
             if ticket.quota.get("id_h"):
                 pipe.delete(keys.id_quota(ticket.quota["id_h"]))
         if audit:
-            pipe.xadd(keys.audit_stream(), audit, maxlen=AUDIT_MAXLEN, approximate=True)
+            pipe.xadd(keys.audit_stream(), cast(Any, audit), maxlen=AUDIT_MAXLEN, approximate=True)
         pipe.execute()
 
 

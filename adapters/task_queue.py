@@ -11,8 +11,13 @@ RUN_QUERY = "run_query"
 
 def redis_broker(url: str) -> RedisBroker:
     # heartbeat_timeout: how soon a dead worker's unacked messages go back to the queue
-    return RedisBroker(url=url, namespace="yzt-tasks", heartbeat_timeout=15_000,
-                       socket_timeout=2, socket_connect_timeout=2)
+    return RedisBroker(
+        url=url,
+        namespace="yzt-tasks",
+        heartbeat_timeout=15_000,
+        socket_timeout=2,
+        socket_connect_timeout=2,
+    )
 
 
 class DramatiqQueue:

@@ -9,8 +9,8 @@ from pathlib import Path
 import aiohttp
 import yaml
 
-from adapters.partners import PartnerClient
 from adapters.identity import AlipayLogin, PlatformIdentity, WeChatLogin
+from adapters.partners import PartnerClient
 from adapters.redis_store import RedisStore, connect
 from adapters.sealing import AesGcmSealer
 from adapters.sms.sandbox import SandboxSmsGateway
@@ -48,16 +48,20 @@ def build_context(settings: Settings) -> Context:
     secret = settings.secret_key.encode()
     templates = load_templates(signature=settings.sms_signature)
     identity = PlatformIdentity(
-        WeChatLogin(settings.wechat_mp_appid, settings.wechat_mp_secret,
-                    settings.wechat_api_base),
-        AlipayLogin(settings.alipay_appid, settings.alipay_app_private_key,
-                    settings.alipay_public_key, settings.alipay_gateway),
+        WeChatLogin(settings.wechat_mp_appid, settings.wechat_mp_secret, settings.wechat_api_base),
+        AlipayLogin(
+            settings.alipay_appid,
+            settings.alipay_app_private_key,
+            settings.alipay_public_key,
+            settings.alipay_gateway,
+        ),
     )
     return Context(
         settings=settings,
         registry=build_registry(settings),
-        store=RedisStore(connect(settings.redis_url, settings.redis_timeout_s),
-                         settings.ticket_ttl_s),
+        store=RedisStore(
+            connect(settings.redis_url, settings.redis_timeout_s), settings.ticket_ttl_s
+        ),
         hasher=KeyedHasher(secret),
         sealer=AesGcmSealer.from_secret(secret),
         sms=build_sms(settings, templates),

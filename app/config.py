@@ -86,7 +86,7 @@ class Settings:
     def with_sandbox_defaults(self, given: set[str]) -> Settings:
         """Point everything at the sandbox, unless the environment said otherwise."""
         keys = Path(self.sandbox_keys_dir)
-        defaults = {
+        defaults: dict[str, Any] = {
             "secret_key": SANDBOX_SECRET_KEY,
             "wechat_oa_appid": "wx_sandbox_oa",
             "wechat_oa_secret": "sandbox-oa-secret",

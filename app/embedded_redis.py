@@ -21,27 +21,40 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_redis(port: int, data_dir: Path, persistent: bool, log_file: Path | None = None
-                ) -> subprocess.Popen[bytes]:
+def start_redis(
+    port: int, data_dir: Path, persistent: bool, log_file: Path | None = None
+) -> subprocess.Popen[bytes]:
     """Start redis-server on 127.0.0.1:port and wait until it answers PING."""
     data_dir.mkdir(parents=True, exist_ok=True)
     args = [
-        redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1",
-        "--dir", str(data_dir), "--save", "", "--protected-mode", "yes",
-        "--logfile", str(log_file or ""),
+        redis_server_binary(),
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--dir",
+        str(data_dir),
+        "--save",
+        "",
+        "--protected-mode",
+        "yes",
+        "--logfile",
+        str(log_file or ""),
     ]
     if persistent:  # a restart loses at most about a second of writes
         args += ["--appendonly", "yes", "--appendfsync", "everysec"]
     else:
         args += ["--appendonly", "no"]
-    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               env={**os.environ})
+    process = subprocess.Popen(
+        args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ}
+    )
     wait_for_port(port, process)
     return process
 
 
-def wait_for_port(port: int, process: subprocess.Popen[bytes] | None = None,
-                  timeout_s: float = 15.0) -> None:
+def wait_for_port(
+    port: int, process: subprocess.Popen[bytes] | None = None, timeout_s: float = 15.0
+) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:

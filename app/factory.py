@@ -32,7 +32,9 @@ def register_request_id(app: Flask) -> None:
     @app.before_request
     def assign() -> None:
         incoming = request.headers.get("X-Request-Id", "")
-        g.request_id = incoming if incoming.isalnum() and len(incoming) <= 64 else secrets.token_hex(8)
+        g.request_id = (
+            incoming if incoming.isalnum() and len(incoming) <= 64 else secrets.token_hex(8)
+        )
         logs.request_id.set(g.request_id)
 
     @app.after_request
@@ -54,10 +56,9 @@ def register_health(app: Flask) -> None:
             beat = store.redis.exists(redis_keys.worker_heartbeat())
             state["redis"] = "ok"
             state["worker"] = "ok" if beat else "down"
-        except Exception:  # noqa: BLE001 - any failure means not ready
-            pass
+        except Exception as exc:  # noqa: BLE001 - any failure means not ready
+            app.logger.warning("readiness check failed: %s", type(exc).__name__)
         ready = state == {"redis": "ok", "worker": "ok"}
         response = jsonify(state)
         response.status_code = 200 if ready else 503
         return response
-

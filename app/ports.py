@@ -133,8 +133,9 @@ class Store(Protocol):
         """Undo issue_code when the code SMS could not be sent."""
         ...
 
-    def check_code(self, service: str, phone_h: str, digest: str, max_attempts: int) -> CodeCheck:
-        ...
+    def check_code(
+        self, service: str, phone_h: str, digest: str, max_attempts: int
+    ) -> CodeCheck: ...
 
     def create_ticket(self, ticket: Ticket, sealed_form: bytes, form_ttl_s: int) -> None: ...
 
@@ -148,6 +149,8 @@ class Store(Protocol):
         """Mark the result SMS as being sent; False if an earlier delivery already marked it."""
         ...
 
-    def finish(self, ticket: Ticket, status: str, now: float, give_back: bool, audit: dict[str, str]) -> None:
+    def finish(
+        self, ticket: Ticket, status: str, now: float, give_back: bool, audit: dict[str, str]
+    ) -> None:
         """Record the end: status, purge the form, give back the quota, append the audit event."""
         ...

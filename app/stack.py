@@ -51,25 +51,64 @@ def main() -> int:
         if not env.get("REDIS_URL"):
             port = int(env.get("EMBEDDED_REDIS_PORT", "6390"))
             print(f"[stack] embedded Redis on 127.0.0.1:{port}, data in var/redis", flush=True)
-            children.append(("redis", start_redis(port, VAR / "redis", persistent=True,
-                                                  log_file=VAR / "redis" / "redis.log")))
+            children.append(
+                (
+                    "redis",
+                    start_redis(
+                        port, VAR / "redis", persistent=True, log_file=VAR / "redis" / "redis.log"
+                    ),
+                )
+            )
             env["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
         from sandbox.keys import ensure_keys
 
         ensure_keys(Path(env["SANDBOX_KEYS_DIR"]))
         children.append(("sandbox", start("sandbox", [sys.executable, "-m", "sandbox"], env)))
         wait_for_port(int(env["SANDBOX_PORT"]), children[-1][1])
-        children.append(("api", start("api", [
-            str(bin_dir / "gunicorn"), "--bind", f"127.0.0.1:{env['PORT']}",
-            "--workers", env.get("WEB_CONCURRENCY", "2"), "--access-logfile", "-",
-            "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(M)sms', "wsgi:app"], env)))
-        children.append(("worker", start("worker", [
-            str(bin_dir / "dramatiq"), "app.tasks", "--processes",
-            env.get("WORKER_PROCESSES", "1"), "--threads", env.get("WORKER_THREADS", "32")],
-            env)))
+        children.append(
+            (
+                "api",
+                start(
+                    "api",
+                    [
+                        str(bin_dir / "gunicorn"),
+                        "--bind",
+                        f"127.0.0.1:{env['PORT']}",
+                        "--workers",
+                        env.get("WEB_CONCURRENCY", "2"),
+                        "--access-logfile",
+                        "-",
+                        "--access-logformat",
+                        '%(h)s "%(m)s %(U)s" %(s)s %(M)sms',
+                        "wsgi:app",
+                    ],
+                    env,
+                ),
+            )
+        )
+        children.append(
+            (
+                "worker",
+                start(
+                    "worker",
+                    [
+                        str(bin_dir / "dramatiq"),
+                        "app.tasks",
+                        "--processes",
+                        env.get("WORKER_PROCESSES", "1"),
+                        "--threads",
+                        env.get("WORKER_THREADS", "32"),
+                    ],
+                    env,
+                ),
+            )
+        )
         wait_for_port(int(env["PORT"]), children[-2][1])
-        print(f"[stack] ready: API http://127.0.0.1:{env['PORT']}  "
-              f"sandbox http://127.0.0.1:{env['SANDBOX_PORT']}  (Ctrl-C stops)", flush=True)
+        print(
+            f"[stack] ready: API http://127.0.0.1:{env['PORT']}  "
+            f"sandbox http://127.0.0.1:{env['SANDBOX_PORT']}  (Ctrl-C stops)",
+            flush=True,
+        )
         while not stopping:
             for name, child in children:
                 if child.poll() is not None:

@@ -25,8 +25,9 @@ def guard_request() -> Response | None:
     if (request.content_length or 0) > MAX_BODY_BYTES:
         return error_response(413, "payload_too_large", "请求内容过大")
     if request.mimetype != "application/json":
-        return error_response(415, "unsupported_media_type",
-                              "请以JSON格式提交(Content-Type: application/json)")
+        return error_response(
+            415, "unsupported_media_type", "请以JSON格式提交(Content-Type: application/json)"
+        )
     return None
 
 
@@ -41,6 +42,10 @@ def register_api(app: Flask) -> None:
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.before_request(guard_request)
-    api = YztApi(app, spec_kwargs={"components": {"securitySchemes": {
-        "bearer": {"type": "http", "scheme": "bearer"}}}})
+    api = YztApi(
+        app,
+        spec_kwargs={
+            "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}}
+        },
+    )
     api.register_blueprint(blp)

@@ -54,7 +54,9 @@ FIELD_MESSAGES = {
 class ErrorBodySchema(ma.Schema):
     code = ma.fields.String(required=True, metadata={"description": "stable snake_case code"})
     message = ma.fields.String(required=True, metadata={"description": "中文提示"})
-    fields = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()))
+    fields_ = ma.fields.Dict(
+        data_key="fields", keys=ma.fields.String(), values=ma.fields.List(ma.fields.String())
+    )
     retry_after = ma.fields.Integer(metadata={"description": "seconds, on 429"})
     attempts_left = ma.fields.Integer(metadata={"description": "on code_mismatch"})
 
@@ -76,7 +78,9 @@ def error_response(status: int, code: str, message: str, **extra: Any) -> Respon
 def handle_domain_error(error: e.DomainError) -> Response:
     status = next((s for cls, s in STATUS.items() if isinstance(error, cls)), 400)
     return error_response(
-        status, error.code, error.message,
+        status,
+        error.code,
+        error.message,
         fields=getattr(error, "fields", None),
         retry_after=getattr(error, "retry_after", None),
         attempts_left=getattr(error, "attempts_left", None),
@@ -111,7 +115,9 @@ def handle_unexpected(error: Exception) -> Response:
 def _translate(messages: Any) -> list[str]:
     if isinstance(messages, dict):  # nested: flatten
         return [m for v in messages.values() for m in _translate(v)]
-    return [FIELD_MESSAGES.get(m, m) for m in messages] if isinstance(messages, list) else []
+    if not isinstance(messages, list):
+        return []
+    return [FIELD_MESSAGES.get(str(m), str(m)) for m in messages]
 
 
 def register_error_handlers(app: Flask) -> None:

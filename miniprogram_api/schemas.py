@@ -12,7 +12,10 @@ class StrictSchema(ma.Schema):
     class Meta:
         unknown = ma.RAISE
 
-    error_messages = {"unknown": "不支持的字段", "type": "请求内容应为JSON对象"}
+    error_messages = {  # noqa: RUF012 - marshmallow reads this class attribute
+        "unknown": "不支持的字段",
+        "type": "请求内容应为JSON对象",
+    }
 
 
 def text(description: str, **kwargs: object) -> ma.fields.String:
@@ -26,16 +29,23 @@ def text(description: str, **kwargs: object) -> ma.fields.String:
 def flag(description: str) -> ma.fields.Boolean:
     return ma.fields.Boolean(
         metadata={"description": description},
-        truthy={True}, falsy={False},  # strict: only JSON true / false
+        truthy={True},
+        falsy={False},  # strict: only JSON true / false
         error_messages={"invalid": "应为true或false", "null": "不能为空"},
     )
 
 
 class LoginSchema(StrictSchema):
-    platform = text("wechat 或 alipay", required=True,
-                    validate=validate.OneOf(["wechat", "alipay"], error="应为wechat或alipay"))
-    code = text("wx.login 的 code,或 my.getAuthCode 的 authCode", required=True,
-                validate=validate.Length(min=1, max=128, error="登录凭证长度有误"))
+    platform = text(
+        "wechat 或 alipay",
+        required=True,
+        validate=validate.OneOf(["wechat", "alipay"], error="应为wechat或alipay"),
+    )
+    code = text(
+        "wx.login 的 code,或 my.getAuthCode 的 authCode",
+        required=True,
+        validate=validate.Length(min=1, max=128, error="登录凭证长度有误"),
+    )
 
 
 class LoginResultSchema(ma.Schema):

@@ -23,7 +23,7 @@ from miniprogram_api.schemas import (
 )
 
 blp = Blueprint("api_v1", __name__, url_prefix="/api/v1", description="一证通查小程序接口")
-BEARER = [{"bearer": []}]
+BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
 def context() -> Context:

@@ -57,7 +57,9 @@ def load_templates(path: Path = TEMPLATES_FILE, signature: str | None = None) ->
 
 
 def code_message(code: str, minutes: int, service: Service) -> Message:
-    return Message("code", {"code": code, "minutes": str(minutes), "service_name": service.title})
+    return Message(
+        "code", {"code": code, "minutes": str(minutes), "service_name": service.display_name}
+    )
 
 
 def outcome_message(outcome: Outcome) -> Message:

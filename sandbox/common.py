@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from functools import partial
 from typing import Any
@@ -77,7 +78,5 @@ async def _hang(request: web.Request) -> None:
         transport = request.transport
         if transport is None or transport.is_closing():
             return
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(closing.wait(), _POLL_S)
-        except TimeoutError:
-            pass

@@ -57,8 +57,9 @@ def stack_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, st
         "TZ": "Asia/Shanghai",
     }
     with open(LOGS / "sandbox.log", "ab") as log:
-        sandbox = subprocess.Popen([sys.executable, "-m", "sandbox"], env=env, cwd=ROOT,
-                                   stdout=log, stderr=log)
+        sandbox = subprocess.Popen(
+            [sys.executable, "-m", "sandbox"], env=env, cwd=ROOT, stdout=log, stderr=log
+        )
     wait_for_port(sandbox_port, sandbox)
     yield env
     stop(sandbox)
@@ -75,9 +76,18 @@ def worker(stack_env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
     """A real Dramatiq worker process on the test Redis."""
     with open(LOGS / "worker.log", "ab") as log:
         process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "dramatiq"), "app.tasks", "--processes", "1",
-             "--threads", "8"],
-            env=stack_env, cwd=ROOT, stdout=log, stderr=log,
+            [
+                str(Path(sys.executable).parent / "dramatiq"),
+                "app.tasks",
+                "--processes",
+                "1",
+                "--threads",
+                "8",
+            ],
+            env=stack_env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=log,
         )
     yield process
     stop(process)

@@ -14,7 +14,10 @@ USED_IDENTIFIERS: set[str] = set()
 
 
 def make_id(region: str = "110105", birth: str | None = None) -> str:
-    birth = birth or f"{random.randint(1950, 2004)}{random.randint(1, 12):02d}{random.randint(1, 28):02d}"
+    birth = (
+        birth
+        or f"{random.randint(1950, 2004)}{random.randint(1, 12):02d}{random.randint(1, 28):02d}"
+    )
     body = f"{region}{birth}{random.randint(0, 999):03d}"
     number = body + ric.calc_check_digit(body + "0")
     USED_IDENTIFIERS.add(number)
@@ -44,8 +47,11 @@ class Sandbox:
         self.http = requests.Session()
 
     def put_person(self, id_number: str, name: str, cards: list[dict[str, str]]) -> None:
-        r = self.http.put(f"{self.url}/_sandbox/people/{id_number}",
-                          json={"name": name, "cards": cards}, timeout=5)
+        r = self.http.put(
+            f"{self.url}/_sandbox/people/{id_number}",
+            json={"name": name, "cards": cards},
+            timeout=5,
+        )
         assert r.status_code == 204, r.text
 
     def put_accounts(self, phone: str, counts: dict[str, int]) -> None:
@@ -58,8 +64,11 @@ class Sandbox:
         return r.json()["messages"]  # type: ignore[no-any-return]
 
     def fault(self, partner: str, mode: str, latency_ms: int = 0) -> None:
-        r = self.http.put(f"{self.url}/_sandbox/faults/{partner}",
-                          json={"mode": mode, "latency_ms": latency_ms}, timeout=5)
+        r = self.http.put(
+            f"{self.url}/_sandbox/faults/{partner}",
+            json={"mode": mode, "latency_ms": latency_ms},
+            timeout=5,
+        )
         assert r.status_code == 204, r.text
 
     def clear_faults(self) -> None:

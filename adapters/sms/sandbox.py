@@ -39,8 +39,9 @@ class SandboxSmsGateway:
         body = json.dumps(payload, ensure_ascii=False).encode()
         headers = signed_headers("yzt", self._secret, "POST", self._path, body)
         try:
-            response = self._http.post(self._endpoint, data=body, headers=headers,
-                                       timeout=self._timeout)
+            response = self._http.post(
+                self._endpoint, data=body, headers=headers, timeout=self._timeout
+            )
         except requests.RequestException as exc:
             raise SmsError(type(exc).__name__) from None
         if response.status_code == 429:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -16,7 +16,7 @@ class Service(StrEnum):
     INTERNET_ACCOUNTS = "internet_accounts"
 
     @property
-    def title(self) -> str:
+    def display_name(self) -> str:
         return SERVICE_TITLES[self]
 
 
@@ -49,7 +49,7 @@ class QueryForm:
         return data
 
 
-_CHECKS = {
+_CHECKS: dict[str, Callable[[str], list[str]]] = {
     "name": validation.name_errors,
     "id_number": validation.id_number_errors,
     "phone": validation.phone_errors,
@@ -67,7 +67,7 @@ def parse_form(data: Mapping[str, Any]) -> QueryForm:
     """Check every field at once; raise InvalidFields with all the wrong ones."""
     errors: dict[str, list[str]] = {}
     try:
-        service = Service(data.get("service"))
+        service = Service(str(data.get("service")))
     except ValueError:
         raise InvalidFields({"service": ["请选择查询服务"]}) from None
     if data.get("agree") is not True:

@@ -46,7 +46,9 @@ def submit_query(ctx: Context, caller: Caller, data: Mapping[str, Any]) -> Accep
     hasher = ctx.hasher
     phone_h = hasher.identifier("phone", form.phone)
     check = ctx.store.check_code(
-        str(form.service), phone_h, hasher.code_digest(code, form.binding()),
+        str(form.service),
+        phone_h,
+        hasher.code_digest(code, form.binding()),
         ctx.settings.code_max_attempts,
     )
     if check.outcome == "expired":
@@ -70,7 +72,9 @@ def submit_query(ctx: Context, caller: Caller, data: Mapping[str, Any]) -> Accep
 
 def new_ticket(ctx: Context, caller: Caller, form: QueryForm, phone_h: str, notify: bool) -> Ticket:
     now = ctx.clock.now()
-    id_h = ctx.hasher.identifier("id", form.id_number) if form.service is Service.PHONE_CARDS else ""
+    id_h = (
+        ctx.hasher.identifier("id", form.id_number) if form.service is Service.PHONE_CARDS else ""
+    )
     return Ticket(
         id=secrets.token_urlsafe(16),
         service=str(form.service),

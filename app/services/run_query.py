@@ -49,8 +49,12 @@ async def run_query(ctx: Context, ticket_id: str) -> str | None:
     ctx.store.finish(ticket, status, ctx.clock.now(), give_back=give_back, audit=audit)
     log.info(
         "query finished",
-        extra={"ticket": ticket_id, "outcome": outcome.kind, "status": status,
-               "quota_given_back": give_back},
+        extra={
+            "ticket": ticket_id,
+            "outcome": outcome.kind,
+            "status": status,
+            "quota_given_back": give_back,
+        },
     )
     return status
 
@@ -59,23 +63,29 @@ async def evaluate(
     ctx: Context, form: QueryForm, deadline: float
 ) -> tuple[Outcome, dict[str, int]]:
     assert ctx.operators is not None and ctx.platforms is not None
-    registry, timings = ctx.registry, {}
+    registry, timings = ctx.registry, dict[str, int]()
     if form.service is Service.PHONE_CARDS:
         cards = await gather_answers(
             {o.id: ctx.operators.query_cards(o, form) for o in registry.operators},
-            deadline, timings,
+            deadline,
+            timings,
         )
         return decide_phone_cards(registry, cards), timings
     owners = await gather_answers(
-        {o.id: ctx.operators.verify_owner(o, form.phone, form.id_last6) for o in registry.operators},
-        deadline, timings,
+        {
+            o.id: ctx.operators.verify_owner(o, form.phone, form.id_last6)
+            for o in registry.operators
+        },
+        deadline,
+        timings,
     )
     ownership = decide_ownership(owners)
     if ownership is not Ownership.CONFIRMED:
         return Outcome(form.service, OWNERSHIP_STOPS[ownership]), timings
     counts = await gather_answers(
         {c.id: ctx.platforms.count_accounts(c, form.phone) for c in registry.companies},
-        deadline, timings,
+        deadline,
+        timings,
     )
     return decide_accounts(registry, counts), timings
 
@@ -90,8 +100,9 @@ async def gather_answers(
         try:
             return await asyncio.wait_for(call, max(0.0, deadline - start))
         except (PartnerUnavailable, PartnerRejected, TimeoutError) as exc:
-            log.warning("partner gave no answer", extra={"partner": partner,
-                                                         "error": type(exc).__name__})
+            log.warning(
+                "partner gave no answer", extra={"partner": partner, "error": type(exc).__name__}
+            )
             return None
         finally:
             timings[partner] = int((time.monotonic() - start) * 1000)
@@ -109,18 +120,23 @@ async def deliver(ctx: Context, ticket: Ticket, phone: str, message: Message) ->
     for attempt in range(SMS_ATTEMPTS):
         try:
             # The ticket id is the gateway's idempotency key: a redelivered task sends nothing new.
-            await asyncio.to_thread(ctx.sms.send, phone, message.template, message.params,
-                                    ticket.id)
+            await asyncio.to_thread(
+                ctx.sms.send, phone, message.template, message.params, ticket.id
+            )
             return "delivered"
         except SmsError as exc:
-            log.warning("result SMS not taken", extra={"ticket": ticket.id, "attempt": attempt,
-                                                       "error": type(exc).__name__})
+            log.warning(
+                "result SMS not taken",
+                extra={"ticket": ticket.id, "attempt": attempt, "error": type(exc).__name__},
+            )
             await asyncio.sleep(min(8.0, 0.5 * 2**attempt) * random.uniform(0.5, 1.0))
     return "failed"
 
 
 def _audit(
-    ticket: Ticket, outcome: Outcome | None = None, timings: Mapping[str, int] | None = None,
+    ticket: Ticket,
+    outcome: Outcome | None = None,
+    timings: Mapping[str, int] | None = None,
     duration_ms: int = 0,
 ) -> dict[str, str]:
     """Hashed identifiers, the outcome class and timings: never a count or a clear identifier."""

@@ -10,8 +10,9 @@ from tests.support import Sandbox, make_id, make_name, make_phone
 
 
 def login(client: Any, platform: str = "wechat", code: str | None = None) -> str:
-    r = client.post("/api/v1/sessions",
-                    json={"platform": platform, "code": code or secrets.token_hex(6)})
+    r = client.post(
+        "/api/v1/sessions", json={"platform": platform, "code": code or secrets.token_hex(6)}
+    )
     assert r.status_code == 201, r.get_json()
     return str(r.get_json()["token"])
 
@@ -20,23 +21,37 @@ def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def phone_cards_person(sandbox: Sandbox, status: str = "active", operator: str = "cmcc",
-                       extra_cards: list[dict[str, str]] | None = None) -> dict[str, Any]:
+def phone_cards_person(
+    sandbox: Sandbox,
+    status: str = "active",
+    operator: str = "cmcc",
+    extra_cards: list[dict[str, str]] | None = None,
+) -> dict[str, Any]:
     """A person in the sandbox, and the form that asks about them."""
     id_number, name, phone = make_id(), make_name(), make_phone()
     cards = [{"operator": operator, "phone": phone, "status": status}, *(extra_cards or [])]
     sandbox.put_person(id_number, name, cards)
-    return {"service": "phone_cards", "name": name, "id_number": id_number, "phone": phone,
-            "agree": True}
+    return {
+        "service": "phone_cards",
+        "name": name,
+        "id_number": id_number,
+        "phone": phone,
+        "agree": True,
+    }
 
 
-def accounts_person(sandbox: Sandbox, counts: dict[str, int], status: str = "active",
-                    operator: str = "ctcc") -> dict[str, Any]:
+def accounts_person(
+    sandbox: Sandbox, counts: dict[str, int], status: str = "active", operator: str = "ctcc"
+) -> dict[str, Any]:
     id_number, name, phone = make_id(), make_name(), make_phone()
     sandbox.put_person(id_number, name, [{"operator": operator, "phone": phone, "status": status}])
     sandbox.put_accounts(phone, counts)
-    return {"service": "internet_accounts", "phone": phone, "id_last6": id_number[-6:],
-            "agree": True}
+    return {
+        "service": "internet_accounts",
+        "phone": phone,
+        "id_last6": id_number[-6:],
+        "agree": True,
+    }
 
 
 def request_code(client: Any, token: str, form: dict[str, Any], **kw: Any) -> Any:
@@ -44,12 +59,12 @@ def request_code(client: Any, token: str, form: dict[str, Any], **kw: Any) -> An
 
 
 def submit(client: Any, token: str, form: dict[str, Any], code: str, **extra: Any) -> Any:
-    return client.post("/api/v1/queries", json={**form, "code": code, **extra},
-                       headers=auth(token))
+    return client.post("/api/v1/queries", json={**form, "code": code, **extra}, headers=auth(token))
 
 
-def run_query(client: Any, sandbox: Sandbox, form: dict[str, Any],
-              token: str | None = None) -> tuple[str, dict[str, Any]]:
+def run_query(
+    client: Any, sandbox: Sandbox, form: dict[str, Any], token: str | None = None
+) -> tuple[str, dict[str, Any]]:
     """Code, submit, wait for the result SMS; returns (ticket, the result message)."""
     token = token or login(client)
     r = request_code(client, token, form)

@@ -41,9 +41,17 @@ def test_endpoints_need_a_token(client):
 def test_every_wrong_field_is_reported_at_once_and_no_sms_is_sent(client, sandbox):
     phone = make_phone()
     token = login(client)
-    r = request_code(client, token, {"service": "phone_cards", "name": "Zhang",
-                                     "id_number": "110105194912310021", "phone": phone,
-                                     "agree": False})
+    r = request_code(
+        client,
+        token,
+        {
+            "service": "phone_cards",
+            "name": "Zhang",
+            "id_number": "110105194912310021",
+            "phone": phone,
+            "agree": False,
+        },
+    )
     assert r.status_code == 422
     error = r.get_json()["error"]
     assert error["code"] == "invalid_fields"
@@ -56,13 +64,17 @@ def test_code_sms_uses_the_code_template(client, sandbox):
     form = accounts_person(sandbox, {})
     r = request_code(client, login(client), form)
     assert r.status_code == 202
-    assert r.get_json() == {"sent_to": form["phone"][:3] + "****" + form["phone"][-4:],
-                            "expires_in": 300}
+    assert r.get_json() == {
+        "sent_to": form["phone"][:3] + "****" + form["phone"][-4:],
+        "expires_in": 300,
+    }
     message = sandbox.sms(form["phone"])[-1]
     code = message["params"]["code"]
     assert len(code) == 6 and code.isdigit()
-    assert message["text"] == (f"【一证通查】您的验证码为{code},5分钟内有效。您正在使用“互联网账号”"
-                               "查询服务,请勿将验证码告知他人。")
+    assert message["text"] == (
+        f"【一证通查】您的验证码为{code},5分钟内有效。您正在使用“互联网账号”"
+        "查询服务,请勿将验证码告知他人。"
+    )
 
 
 def test_wrong_code_counts_attempts_then_burns_the_code(client, sandbox):
@@ -73,7 +85,10 @@ def test_wrong_code_counts_attempts_then_burns_the_code(client, sandbox):
     wrong = f"{(int(real) + 1) % 1_000_000:06d}"
     lefts = [submit(client, token, form, wrong).get_json()["error"] for _ in range(3)]
     assert [(e["code"], e["attempts_left"]) for e in lefts] == [
-        ("code_mismatch", 2), ("code_mismatch", 1), ("code_mismatch", 0)]
+        ("code_mismatch", 2),
+        ("code_mismatch", 1),
+        ("code_mismatch", 0),
+    ]
     r = submit(client, token, form, real)
     assert r.status_code == 400 and r.get_json()["error"]["code"] == "code_expired"
 
@@ -116,8 +131,9 @@ def test_another_users_ticket_is_not_found(client, sandbox):
         assert r.status_code == 404 and r.get_json()["error"]["code"] == "not_found"
 
 
-def test_two_concurrent_code_requests_for_one_phone_give_exactly_one_202(flask_app, worker,
-                                                                        sandbox):
+def test_two_concurrent_code_requests_for_one_phone_give_exactly_one_202(
+    flask_app, worker, sandbox
+):
     form = phone_cards_person(sandbox)
     statuses: list[int] = []
     barrier = threading.Barrier(8)
@@ -143,10 +159,16 @@ def test_malformed_requests_get_json_4xx(client):
     cases = [
         (dict(data="{not json", content_type="application/json"), 400, "invalid_json"),
         (dict(data="[]", content_type="application/json"), 400, "bad_request"),
-        (dict(data="phone=1", content_type="application/x-www-form-urlencoded"), 415,
-         "unsupported_media_type"),
-        (dict(json={"service": "phone_cards", "phone": "13800138000", "evil": 1}), 422,
-         "invalid_fields"),
+        (
+            dict(data="phone=1", content_type="application/x-www-form-urlencoded"),
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            dict(json={"service": "phone_cards", "phone": "13800138000", "evil": 1}),
+            422,
+            "invalid_fields",
+        ),
         (dict(json={"service": "phone_cards", "phone": 13800138000}), 422, "invalid_fields"),
         (dict(json={"service": "phone_cards", "phone": "1" * 20000}), 413, "payload_too_large"),
     ]
@@ -159,12 +181,21 @@ def test_malformed_requests_get_json_4xx(client):
     assert r.status_code == 405 and r.get_json()["error"]["code"] == "method_not_allowed"
     r = client.get("/no/such/page")
     assert r.status_code == 404 and r.is_json
-    wrong_type = client.post("/api/v1/verification-codes", headers=h,
-                             json={"service": "phone_cards", "phone": 13800138000})
+    wrong_type = client.post(
+        "/api/v1/verification-codes",
+        headers=h,
+        json={"service": "phone_cards", "phone": 13800138000},
+    )
     assert wrong_type.get_json()["error"]["fields"]["phone"] == ["应为文本"]
-    unknown = client.post("/api/v1/verification-codes", headers=h,
-                          json={"service": "phone_cards", "phone": "13800138000", "evil": 1})
+    unknown = client.post(
+        "/api/v1/verification-codes",
+        headers=h,
+        json={"service": "phone_cards", "phone": "13800138000", "evil": 1},
+    )
     assert unknown.get_json()["error"]["fields"]["evil"] == ["不支持的字段"]
-    raw = client.post("/api/v1/verification-codes", headers=h,
-                      json={"service": "phone_cards", "phone": "13800138000"})
+    raw = client.post(
+        "/api/v1/verification-codes",
+        headers=h,
+        json={"service": "phone_cards", "phone": "13800138000"},
+    )
     assert "\\u" not in raw.get_data(as_text=True)

@@ -50,7 +50,9 @@ def test_company_down_is_named_with_its_products(client, sandbox):
     params = message["params"]
     assert (params["taobao"], params["xianyu"], params["dingtalk"], params["meituan"]) == ("-",) * 4
     assert params["total"] == "7"  # only the companies that answered
-    assert message["text"].endswith("淘宝、闲鱼、钉钉、美团暂时无法查询,请稍后重试,本次不计入查询次数。")
+    assert message["text"].endswith(
+        "淘宝、闲鱼、钉钉、美团暂时无法查询,请稍后重试,本次不计入查询次数。"
+    )
     sandbox.clear_faults()
     assert request_code(client, token, form).status_code == 202
 

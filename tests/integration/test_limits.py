@@ -19,13 +19,17 @@ def tight_client(settings, worker):
 
 
 def random_ip() -> dict[str, dict[str, str]]:
-    return {"environ_base": {"REMOTE_ADDR": f"10.{random.randint(0, 255)}.{random.randint(0, 255)}.7"}}
+    return {
+        "environ_base": {"REMOTE_ADDR": f"10.{random.randint(0, 255)}.{random.randint(0, 255)}.7"}
+    }
 
 
 def test_a_user_gets_three_codes_then_429(tight_client, sandbox):
     token = login(tight_client)
-    statuses = [request_code(tight_client, token, accounts_person(sandbox, {}), **random_ip())
-                .status_code for _ in range(4)]
+    statuses = [
+        request_code(tight_client, token, accounts_person(sandbox, {}), **random_ip()).status_code
+        for _ in range(4)
+    ]
     assert statuses == [202, 202, 202, 429]
 
 
@@ -34,8 +38,9 @@ def test_an_ip_gets_five_codes_then_429_across_users(tight_client, sandbox):
     statuses = []
     for _ in range(6):
         token = login(tight_client)
-        statuses.append(request_code(tight_client, token, accounts_person(sandbox, {}), **ip)
-                        .status_code)
+        statuses.append(
+            request_code(tight_client, token, accounts_person(sandbox, {}), **ip).status_code
+        )
     assert statuses == [202] * 5 + [429]
 
 

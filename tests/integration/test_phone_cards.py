@@ -6,12 +6,15 @@ from tests.integration.flows import login, phone_cards_person, request_code, run
 
 
 def test_result_counts_in_service_cards_per_operator(client, sandbox):
-    form = phone_cards_person(sandbox, extra_cards=[
-        {"operator": "cucc", "phone": "13100000001", "status": "suspended"},
-        {"operator": "cucc", "phone": "13100000002", "status": "cancelled"},
-        {"operator": "vno1", "phone": "17000000003", "status": "active"},
-        {"operator": "vno2", "phone": "17100000004", "status": "active"},
-    ])
+    form = phone_cards_person(
+        sandbox,
+        extra_cards=[
+            {"operator": "cucc", "phone": "13100000001", "status": "suspended"},
+            {"operator": "cucc", "phone": "13100000002", "status": "cancelled"},
+            {"operator": "vno1", "phone": "17000000003", "status": "active"},
+            {"operator": "vno2", "phone": "17100000004", "status": "active"},
+        ],
+    )
     _, message = run_query(client, sandbox, form)
     assert message["template"] == "phone_cards_result"
     assert message["text"] == (
@@ -58,7 +61,8 @@ def test_partial_when_an_operator_errors_and_quota_is_given_back(client, sandbox
     assert message["template"] == "phone_cards_partial"
     assert message["params"]["ctcc"] == "-" and message["params"]["mvno"] == "-"
     assert message["text"].endswith(
-        "中国电信、转售企业暂时无法查询,请稍后重试,本次不计入查询次数。")
+        "中国电信、转售企业暂时无法查询,请稍后重试,本次不计入查询次数。"
+    )
     sandbox.clear_faults()
     # partial gives the 24-hour quota back: the same phone and ID may ask again at once
     assert request_code(client, token, form).status_code == 202
@@ -104,7 +108,12 @@ def test_submitted_answer_is_the_same_whether_or_not_it_matches(client, sandbox)
         assert request_code(client, token, form).status_code == 202
         r = submit(client, token, form, sandbox.last_code(form["phone"]))
         body = r.get_json()
-        answers.append((r.status_code, sorted(body), body["status"],
-                        body["message"].replace(form["phone"][:3] + "****" + form["phone"][-4:],
-                                                "X")))
+        answers.append(
+            (
+                r.status_code,
+                sorted(body),
+                body["status"],
+                body["message"].replace(form["phone"][:3] + "****" + form["phone"][-4:], "X"),
+            )
+        )
     assert answers[0] == answers[1]
