@@ -16,7 +16,7 @@ from pathlib import Path
 from app.config import ROOT
 from app.embedded_redis import start_redis, wait_for_port
 
-VAR = ROOT / "var"
+VAR = Path(os.environ.get("VAR_DIR", str(ROOT / "var")))
 
 
 def child_env() -> dict[str, str]:
@@ -121,16 +121,17 @@ def main() -> int:
 
 
 def shutdown(children: list[tuple[str, subprocess.Popen[bytes]]]) -> None:
+    """Stop in reverse order, each before the next: the worker finishes while Redis is still up."""
     for name, child in reversed(children):
         if child.poll() is None:
             print(f"[stack] stopping {name}", flush=True)
             child.terminate()
-    deadline = time.monotonic() + 15
-    for _, child in reversed(children):
         try:
-            child.wait(max(0.1, deadline - time.monotonic()))
+            child.wait(20)
         except subprocess.TimeoutExpired:
+            print(f"[stack] {name} did not stop in 20 s; killing it", flush=True)
             child.kill()
+            child.wait()
 
 
 if __name__ == "__main__":

@@ -41,6 +41,7 @@ def register_api(app: Flask) -> None:
         JSON_SORT_KEYS=False,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
     app.before_request(guard_request)
     api = YztApi(
         app,

@@ -1,0 +1,60 @@
+"""Runs last: no identifier a test used appears in clear in any log file or in Redis.
+
+It first runs both queries itself, so it proves something even when run alone. Then it reads
+every log the processes wrote (API, worker, sandbox, the make-run stack) and every Redis key
+and value (sessions, codes, quotas, tickets, sealed forms, the task queue, the audit stream).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import redis as redis_lib
+
+from tests.conftest import LOGS
+from tests.integration.flows import accounts_person, phone_cards_person, run_query
+from tests.support import USED_IDENTIFIERS
+
+
+def redis_dump(client: redis_lib.Redis) -> bytes:
+    chunks = []
+    for key in client.scan_iter(count=1000):
+        chunks.append(key)
+        kind = client.type(key)
+        if kind == b"string":
+            chunks.append(client.get(key) or b"")
+        elif kind == b"hash":
+            chunks.extend(b for kv in client.hgetall(key).items() for b in kv)
+        elif kind == b"list":
+            chunks.extend(client.lrange(key, 0, -1))
+        elif kind == b"set":
+            chunks.extend(client.smembers(key))
+        elif kind == b"zset":
+            chunks.extend(client.zrange(key, 0, -1))
+        elif kind == b"stream":
+            for _, fields in client.xrange(key):
+                chunks.extend(b for kv in fields.items() for b in kv)
+    return b"\n".join(chunks)
+
+
+def forms_of(identifier: str) -> list[bytes]:
+    return [identifier.encode(), quote(identifier).encode(),
+            identifier.encode("unicode_escape")]
+
+
+def test_no_identifier_in_logs_or_redis(client, sandbox, redis_client):
+    run_query(client, sandbox, phone_cards_person(sandbox))
+    run_query(client, sandbox, accounts_person(sandbox, {"wechat": 1}))
+    assert len(USED_IDENTIFIERS) >= 6
+    places = {path.name: path.read_bytes() for path in LOGS.glob("*.log")}
+    assert {"api.log", "worker.log", "sandbox.log"} <= set(places)
+    assert all(places[name] for name in ("api.log", "worker.log", "sandbox.log"))
+    places["redis"] = redis_dump(redis_client)
+    assert b"yzt:ticket:" in places["redis"]
+    leaks = [
+        (identifier, place)
+        for identifier in sorted(USED_IDENTIFIERS)
+        for place, content in places.items()
+        if any(form in content for form in forms_of(identifier))
+    ]
+    assert leaks == []
