@@ -25,13 +25,20 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     ports = {"PORT": free_port(), "SANDBOX_PORT": free_port(), "EMBEDDED_REDIS_PORT": free_port()}
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     env.update({k: str(v) for k, v in ports.items()})
-    env.update({"VAR_DIR": str(var), "SANDBOX_KEYS_DIR": str(var / "keys"),
-                "WORKER_THREADS": "8", "WEB_CONCURRENCY": "1"})
+    env.update(
+        {
+            "VAR_DIR": str(var),
+            "SANDBOX_KEYS_DIR": str(var / "keys"),
+            "WORKER_THREADS": "8",
+            "WEB_CONCURRENCY": "1",
+        }
+    )
     log_path = LOGS / "stack.log"
     LOGS.mkdir(parents=True, exist_ok=True)
     with open(log_path, "ab") as log:
-        process = subprocess.Popen([sys.executable, "-m", "app.stack"], cwd=ROOT, env=env,
-                                   stdout=log, stderr=log)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "app.stack"], cwd=ROOT, env=env, stdout=log, stderr=log
+        )
     api = f"http://127.0.0.1:{ports['PORT']}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -44,8 +51,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
         time.sleep(0.2)
     else:
         raise AssertionError("the stack never became ready")
-    yield {"api": api, "sandbox": f"http://127.0.0.1:{ports['SANDBOX_PORT']}",
-           "pid": str(process.pid), "var": str(var)}
+    yield {
+        "api": api,
+        "sandbox": f"http://127.0.0.1:{ports['SANDBOX_PORT']}",
+        "pid": str(process.pid),
+        "var": str(var),
+    }
     if process.poll() is None:
         process.kill()
 
@@ -61,15 +72,24 @@ def test_a_phone_cards_query_over_http(stack):
     id_number, name, phone = make_id(), make_name(), make_phone()
     sandbox.put_person(id_number, name, [{"operator": "ctcc", "phone": phone, "status": "active"}])
     api = requests.Session()
-    token = api.post(f"{stack['api']}/api/v1/sessions",
-                     json={"platform": "alipay", "code": "e2e"}, timeout=10).json()["token"]
+    token = api.post(
+        f"{stack['api']}/api/v1/sessions", json={"platform": "alipay", "code": "e2e"}, timeout=10
+    ).json()["token"]
     api.headers["Authorization"] = f"Bearer {token}"
-    form = {"service": "phone_cards", "name": name, "id_number": id_number, "phone": phone,
-            "agree": True}
+    form = {
+        "service": "phone_cards",
+        "name": name,
+        "id_number": id_number,
+        "phone": phone,
+        "agree": True,
+    }
     r = api.post(f"{stack['api']}/api/v1/verification-codes", json=form, timeout=10)
     assert r.status_code == 202, r.text
-    r = api.post(f"{stack['api']}/api/v1/queries",
-                 json={**form, "code": sandbox.last_code(phone)}, timeout=10)
+    r = api.post(
+        f"{stack['api']}/api/v1/queries",
+        json={**form, "code": sandbox.last_code(phone)},
+        timeout=10,
+    )
     assert r.status_code == 202, r.text
     result = sandbox.wait_for_sms(phone, 2)[-1]
     assert result["template"] == "phone_cards_result" and result["params"]["ctcc"] == "1"
@@ -77,18 +97,27 @@ def test_a_phone_cards_query_over_http(stack):
 
 def test_sigterm_stops_everything_it_started(stack):
     pid = int(stack["pid"])
-    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True,
-                              check=False).stdout.split()
+    children = subprocess.run(
+        ["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False
+    ).stdout.split()
     assert len(children) == 4  # redis, sandbox, gunicorn, dramatiq
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
-        status = Path(f"/proc/{pid}/stat").read_text().split()[2] if Path(f"/proc/{pid}/stat").exists() else "Z"
+        status = (
+            Path(f"/proc/{pid}/stat").read_text().split()[2]
+            if Path(f"/proc/{pid}/stat").exists()
+            else "Z"
+        )
         if status == "Z":
             break
         time.sleep(0.2)
-    alive = [c for c in children if Path(f"/proc/{c}").exists()
-             and Path(f"/proc/{c}/stat").read_text().split()[2] != "Z"]
+    alive = [
+        c
+        for c in children
+        if Path(f"/proc/{c}").exists() and Path(f"/proc/{c}/stat").read_text().split()[2] != "Z"
+    ]
     assert alive == []
     assert (Path(stack["var"]) / "redis" / "appendonly.aof").exists() or any(
-        (Path(stack["var"]) / "redis").glob("appendonlydir*"))
+        (Path(stack["var"]) / "redis").glob("appendonlydir*")
+    )

@@ -15,8 +15,12 @@ def test_redis_down_is_a_fast_json_503(settings):
     client = create_app(dead).test_client()
     requests_ = [
         ("post", "/api/v1/sessions", {"platform": "wechat", "code": "abc"}, {}),
-        ("post", "/api/v1/verification-codes", {"service": "phone_cards"},
-         {"Authorization": "Bearer x"}),
+        (
+            "post",
+            "/api/v1/verification-codes",
+            {"service": "phone_cards"},
+            {"Authorization": "Bearer x"},
+        ),
         ("get", "/api/v1/queries/abc", None, {"Authorization": "Bearer x"}),
     ]
     for method, path, body, headers in requests_:

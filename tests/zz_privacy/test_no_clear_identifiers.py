@@ -38,8 +38,7 @@ def redis_dump(client: redis_lib.Redis) -> bytes:
 
 
 def forms_of(identifier: str) -> list[bytes]:
-    return [identifier.encode(), quote(identifier).encode(),
-            identifier.encode("unicode_escape")]
+    return [identifier.encode(), quote(identifier).encode(), identifier.encode("unicode_escape")]
 
 
 def test_no_identifier_in_logs_or_redis(client, sandbox, redis_client):
