@@ -36,9 +36,9 @@ class AesGcmSealer:
         return bytes([self._current]) + nonce + sealed
 
     def open(self, sealed: bytes, context: bytes) -> bytes:
-        cipher = self._ciphers.get(sealed[0]) if sealed else None
+        cipher = self._ciphers.get(sealed[0]) if len(sealed) >= 1 + 12 + 16 else None
         if cipher is None:
-            raise SealError("unknown key id")
+            raise SealError("unknown key id, or truncated")
         try:
             return cipher.decrypt(sealed[1:13], sealed[13:], context)
         except InvalidTag:

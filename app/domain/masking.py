@@ -26,8 +26,11 @@ def mask_name(name: str) -> str:
 
 # Digit runs that look like an ID (17 digits + digit/X) or a mainland mobile (1 + 10 digits),
 # not inside longer digit runs. Percent-encoded Chinese names are caught by _NAME_RE.
-_ID_RE = re.compile(r"(?<![0-9])([0-9]{3})[0-9]{11}([0-9]{3}[0-9Xx])(?![0-9A-Za-z])")
-_PHONE_RE = re.compile(r"(?<![0-9])(1[3-9][0-9])[0-9]{4}([0-9]{4})(?![0-9])")
+_ID_RE = re.compile(r"(?<![0-9])([0-9]{3})[0-9]{11}([0-9]{3}[0-9Xx])(?![0-9])")
+# A mobile stands alone, or after the country code (+86 / 0086, as in E.164 for gateways).
+_PHONE_RE = re.compile(
+    r"(?:(?<![0-9])|(?<=\+86)|(?<=0086))(1[3-9][0-9])[0-9]{4}([0-9]{4})(?![0-9])"
+)
 _HAN_RUN_RE = re.compile(r"[\u3400-\u9fff·]{2,30}")
 _PCT_HAN_RE = re.compile(r"(?:%[Ee][0-9A-Fa-f]%[89ABab][0-9A-Fa-f]%[89ABab][0-9A-Fa-f]){2,}")
 

@@ -142,4 +142,6 @@ def test_binding_differs_when_any_field_differs() -> None:
 
 
 def test_binding_is_stable() -> None:
-    assert parse_form(cards_data()).binding() == parse_form(cards_data(phone=" 13800138000")).binding()
+    assert (
+        parse_form(cards_data()).binding() == parse_form(cards_data(phone=" 13800138000")).binding()
+    )

@@ -1,0 +1,355 @@
+"""How partner answers become one outcome (product.md, "Partners down" and the services)."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from app.domain.forms import Service
+from app.domain.outcomes import (
+    OWNERSHIP_STOPS,
+    CardsAnswer,
+    Kind,
+    OwnerAnswer,
+    Ownership,
+    decide_accounts,
+    decide_ownership,
+    decide_phone_cards,
+)
+from app.domain.providers import MVNO_SHORT_NAME, Registry, RegistryError, load_registry
+
+ROOT = Path(__file__).resolve().parents[2]
+REGISTRY_DATA: dict[str, Any] = yaml.safe_load(
+    (ROOT / "app" / "data" / "providers.yaml").read_text(encoding="utf-8")
+)
+
+
+def registry() -> Registry:
+    return load_registry(copy.deepcopy(REGISTRY_DATA), include_sandbox_only=True)
+
+
+REG = registry()
+OPERATORS = [o.id for o in REG.operators]
+COMPANIES = [c.id for c in REG.companies]
+
+
+def cards(**answers: CardsAnswer | None) -> dict[str, CardsAnswer | None]:
+    """Every operator answers 0 cards and phone 'none', except as given."""
+    base: dict[str, CardsAnswer | None] = {o: CardsAnswer(0, "none") for o in OPERATORS}
+    base.update(answers)
+    return base
+
+
+def owners(**answers: OwnerAnswer | None) -> dict[str, OwnerAnswer | None]:
+    base: dict[str, OwnerAnswer | None] = {o: OwnerAnswer("none", False) for o in OPERATORS}
+    base.update(answers)
+    return base
+
+
+def counts(**answers: dict[str, int] | None) -> dict[str, dict[str, int] | None]:
+    base: dict[str, dict[str, int] | None] = {
+        c.id: {p.id: 1 for p in c.products} for c in REG.companies
+    }
+    base.update(answers)
+    return base
+
+
+# --- the registry ----------------------------------------------------------------------------
+
+
+def test_registry_from_the_data_file() -> None:
+    assert OPERATORS == ["cmcc", "cucc", "ctcc", "cbn", "vno1", "vno2"]
+    assert COMPANIES == [
+        "tencent",
+        "alibaba",
+        "alipay",
+        "baidu",
+        "kuaishou",
+        "douyin",
+        "jd",
+        "meituan",
+    ]
+    assert [p.id for p in REG.products] == [
+        "wechat",
+        "qq",
+        "taobao",
+        "xianyu",
+        "dingtalk",
+        "alipay",
+        "baidu",
+        "kuaishou",
+        "douyin",
+        "jd",
+        "meituan",
+    ]
+    assert len(REG.partners) == 14
+
+
+def test_sandbox_only_operators_are_left_out_in_production() -> None:
+    prod = load_registry(copy.deepcopy(REGISTRY_DATA), include_sandbox_only=False)
+    assert [o.id for o in prod.operators] == ["cmcc", "cucc", "ctcc", "cbn"]
+
+
+def test_operator_groups_and_short_names() -> None:
+    by_id = {o.id: o for o in REG.operators}
+    assert by_id["cmcc"].group == "cmcc" and by_id["cmcc"].short_name == "中国移动"
+    assert by_id["vno1"].group == "mvno" and by_id["vno1"].short_name == MVNO_SHORT_NAME
+    assert {c.id: c.short_name for c in REG.companies}["alibaba"] == "淘宝、闲鱼、钉钉"
+
+
+def _broken(mutate: Any) -> dict[str, Any]:
+    data = copy.deepcopy(REGISTRY_DATA)
+    mutate(data)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda d: d["operators"].append(dict(d["operators"][0])), "unique"),
+        (lambda d: d["companies"].append(dict(d["companies"][0], id="cmcc")), "unique"),
+        (lambda d: d["companies"][1]["products"].append({"id": "wechat", "name": "x"}), "product"),
+        (lambda d: d["operators"].pop(3), "basic operators missing"),
+        (lambda d: d["operators"][4].update(kind="virtual"), "kind must be basic or mvno"),
+        (lambda d: d["operators"].append(dict(d["operators"][4], id="x", kind="basic")), "basic"),
+        (lambda d: d["companies"][0].update(products=[]), "at least one product"),
+        (lambda d: d["companies"][0].pop("endpoint"), "missing"),
+        (lambda d: d.pop("operators"), "missing"),
+    ],
+)
+def test_registry_flaws_are_refused(mutate: Any, message: str) -> None:
+    with pytest.raises(RegistryError, match=message):
+        load_registry(_broken(mutate), include_sandbox_only=True)
+
+
+def test_missing_basic_operator_when_it_is_sandbox_only() -> None:
+    data = _broken(lambda d: d["operators"][0].update(sandbox_only=True))
+    load_registry(copy.deepcopy(data), include_sandbox_only=True)
+    with pytest.raises(RegistryError, match="cmcc"):
+        load_registry(data, include_sandbox_only=False)
+
+
+# --- which outcomes use the quota ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "uses"),
+    [
+        (Kind.RESULT, True),
+        (Kind.MISMATCH, True),
+        (Kind.NUMBER_INACTIVE, True),
+        (Kind.PARTIAL, False),
+        (Kind.UNAVAILABLE, False),
+    ],
+)
+def test_uses_quota(kind: Kind, uses: bool) -> None:
+    assert kind.uses_quota is uses
+
+
+def test_every_kind_is_decided_on_quota() -> None:
+    assert {k for k in Kind if k.uses_quota} == {"result", "mismatch", "number_inactive"}
+
+
+# --- 移动电话卡 ------------------------------------------------------------------------------
+
+
+def test_cards_result() -> None:
+    outcome = decide_phone_cards(
+        REG,
+        cards(
+            cmcc=CardsAnswer(2, "active"),
+            cucc=CardsAnswer(1, "none"),
+            vno1=CardsAnswer(1, "none"),
+            vno2=CardsAnswer(2, "cancelled"),
+        ),
+    )
+    assert outcome.service is Service.PHONE_CARDS
+    assert outcome.kind is Kind.RESULT
+    assert dict(outcome.counts) == {"cmcc": 2, "cucc": 1, "ctcc": 0, "cbn": 0, "mvno": 3}
+    assert outcome.total == 6
+    assert outcome.unavailable == ()
+
+
+def test_cards_result_when_the_phone_is_active_at_an_mvno() -> None:
+    outcome = decide_phone_cards(REG, cards(vno2=CardsAnswer(1, "active")))
+    assert outcome.kind is Kind.RESULT
+    assert outcome.counts["mvno"] == 1 and outcome.total == 1
+
+
+@pytest.mark.parametrize("silent", [None, "cucc", "vno1"])
+def test_cards_suspended_phone_is_number_inactive(silent: str | None) -> None:
+    answers = cards(cmcc=CardsAnswer(3, "suspended"))
+    if silent:
+        answers[silent] = None
+    outcome = decide_phone_cards(REG, answers)
+    assert outcome.kind is Kind.NUMBER_INACTIVE
+    assert not outcome.counts  # nothing about the ID is revealed
+
+
+def test_cards_cancelled_with_all_answering_is_number_inactive() -> None:
+    outcome = decide_phone_cards(REG, cards(ctcc=CardsAnswer(1, "cancelled")))
+    assert outcome.kind is Kind.NUMBER_INACTIVE
+    assert not outcome.counts
+
+
+@pytest.mark.parametrize("silent", ["cmcc", "cbn", "vno2"])
+def test_cards_cancelled_with_a_silent_operator_is_unavailable(silent: str) -> None:
+    """The number may have been ported to the silent operator: we cannot tell."""
+    outcome = decide_phone_cards(REG, cards(ctcc=CardsAnswer(1, "cancelled"), **{silent: None}))
+    assert outcome.kind is Kind.UNAVAILABLE
+
+
+def test_cards_unconfirmed_with_all_answering_is_mismatch() -> None:
+    outcome = decide_phone_cards(REG, cards(cmcc=CardsAnswer(2, "none")))
+    assert outcome.kind is Kind.MISMATCH
+    assert not outcome.counts and outcome.total == 0
+
+
+@pytest.mark.parametrize("silent", OPERATORS)
+def test_cards_unconfirmed_with_a_silent_operator_is_unavailable(silent: str) -> None:
+    answers = cards(cmcc=CardsAnswer(2, "none"), ctcc=CardsAnswer(1, "none"))
+    answers[silent] = None
+    outcome = decide_phone_cards(REG, answers)
+    assert outcome.kind is Kind.UNAVAILABLE
+
+
+def test_cards_all_operators_silent_is_unavailable() -> None:
+    outcome = decide_phone_cards(REG, dict.fromkeys(OPERATORS))
+    assert outcome.kind is Kind.UNAVAILABLE
+    assert decide_phone_cards(REG, {}).kind is Kind.UNAVAILABLE
+
+
+def test_cards_partial_shows_dash_per_silent_column() -> None:
+    outcome = decide_phone_cards(
+        REG,
+        cards(cmcc=CardsAnswer(2, "active"), cucc=None, ctcc=CardsAnswer(1, "none")),
+    )
+    assert outcome.kind is Kind.PARTIAL
+    assert dict(outcome.counts) == {"cmcc": 2, "cucc": None, "ctcc": 1, "cbn": 0, "mvno": 0}
+    assert outcome.total == 3
+    assert outcome.unavailable == ("中国联通",)
+
+
+@pytest.mark.parametrize(("silent", "answering"), [("vno1", "vno2"), ("vno2", "vno1")])
+def test_cards_one_silent_mvno_hides_the_mvno_column(silent: str, answering: str) -> None:
+    outcome = decide_phone_cards(
+        REG,
+        cards(cmcc=CardsAnswer(1, "active"), **{silent: None, answering: CardsAnswer(4, "none")}),
+    )
+    assert outcome.kind is Kind.PARTIAL
+    assert outcome.counts["mvno"] is None
+    assert outcome.unavailable == (MVNO_SHORT_NAME,)
+    # total counts only the providers that answered: the answering MVNO is one of them
+    assert outcome.total == 5
+
+
+def test_cards_all_mvnos_silent_name_resale_once() -> None:
+    outcome = decide_phone_cards(
+        REG,
+        cards(cmcc=CardsAnswer(1, "active"), cbn=None, vno1=None, vno2=None),
+    )
+    assert outcome.kind is Kind.PARTIAL
+    assert outcome.counts["mvno"] is None and outcome.counts["cbn"] is None
+    assert outcome.unavailable == ("中国广电", MVNO_SHORT_NAME)
+    assert outcome.unavailable.count("转售企业") == 1
+    assert outcome.total == 1
+
+
+def test_cards_total_counts_only_operators_that_answered() -> None:
+    outcome = decide_phone_cards(
+        REG,
+        cards(
+            cmcc=CardsAnswer(2, "active"),
+            cucc=None,
+            ctcc=CardsAnswer(3, "none"),
+            vno1=CardsAnswer(1, "none"),
+        ),
+    )
+    answered = {"cmcc": 2, "ctcc": 3, "cbn": 0, "vno1": 1, "vno2": 0}
+    assert outcome.total == sum(answered.values())
+
+
+# --- 互联网账号: ownership -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("answers", "expected"),
+    [
+        (owners(ctcc=OwnerAnswer("active", True)), Ownership.CONFIRMED),
+        (owners(ctcc=OwnerAnswer("active", True), cmcc=None), Ownership.CONFIRMED),
+        (owners(ctcc=OwnerAnswer("active", False)), Ownership.MISMATCH),
+        (owners(vno1=OwnerAnswer("suspended", True)), Ownership.INACTIVE),
+        (owners(vno1=OwnerAnswer("suspended", False)), Ownership.MISMATCH),
+        (owners(cmcc=OwnerAnswer("cancelled", True)), Ownership.INACTIVE),
+        (owners(cmcc=OwnerAnswer("cancelled", False)), Ownership.MISMATCH),
+        (owners(cmcc=OwnerAnswer("cancelled", True), cucc=None), Ownership.UNKNOWN),
+        (
+            owners(cmcc=OwnerAnswer("cancelled", True), cucc=OwnerAnswer("active", True)),
+            Ownership.CONFIRMED,
+        ),
+        (owners(), Ownership.MISMATCH),
+        (owners(cbn=None), Ownership.UNKNOWN),
+        (dict.fromkeys(OPERATORS), Ownership.UNKNOWN),
+    ],
+)
+def test_ownership(answers: dict[str, OwnerAnswer | None], expected: Ownership) -> None:
+    assert decide_ownership(answers) is expected
+
+
+def test_ownership_stops_map_to_kinds() -> None:
+    assert OWNERSHIP_STOPS == {
+        Ownership.INACTIVE: Kind.NUMBER_INACTIVE,
+        Ownership.MISMATCH: Kind.MISMATCH,
+        Ownership.UNKNOWN: Kind.UNAVAILABLE,
+    }
+    assert Ownership.CONFIRMED not in OWNERSHIP_STOPS
+
+
+# --- 互联网账号: counts ----------------------------------------------------------------------
+
+
+def test_accounts_result() -> None:
+    outcome = decide_accounts(REG, counts(tencent={"wechat": 2, "qq": 3}, jd={"jd": 0}))
+    assert outcome.service is Service.INTERNET_ACCOUNTS
+    assert outcome.kind is Kind.RESULT
+    assert outcome.counts["wechat"] == 2 and outcome.counts["qq"] == 3
+    assert outcome.counts["jd"] == 0
+    assert list(outcome.counts) == [p.id for p in REG.products]
+    assert outcome.total == 2 + 3 + 0 + 8  # 8 other products answer 1 each
+    assert outcome.unavailable == ()
+
+
+def test_accounts_partial_names_the_company_by_its_products() -> None:
+    outcome = decide_accounts(REG, counts(alibaba=None, meituan=None))
+    assert outcome.kind is Kind.PARTIAL
+    assert outcome.unavailable == ("淘宝、闲鱼、钉钉", "美团")
+    for product in ("taobao", "xianyu", "dingtalk", "meituan"):
+        assert outcome.counts[product] is None
+    assert outcome.total == 11 - 4
+
+
+def test_accounts_missing_company_counts_as_silent() -> None:
+    answers = counts()
+    del answers["baidu"]
+    outcome = decide_accounts(REG, answers)
+    assert outcome.kind is Kind.PARTIAL
+    assert outcome.unavailable == ("百度",)
+
+
+def test_accounts_all_companies_down_is_unavailable() -> None:
+    outcome = decide_accounts(REG, dict.fromkeys(COMPANIES))
+    assert outcome.kind is Kind.UNAVAILABLE
+    assert not outcome.counts
+
+
+def test_accounts_one_company_answering_is_partial() -> None:
+    answers: dict[str, dict[str, int] | None] = dict.fromkeys(COMPANIES)
+    answers["jd"] = {"jd": 2}
+    outcome = decide_accounts(REG, answers)
+    assert outcome.kind is Kind.PARTIAL
+    assert outcome.total == 2
+    assert len(outcome.unavailable) == 7
