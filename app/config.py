@@ -43,6 +43,10 @@ class Settings:
     sms_endpoint: str = ""
     sms_secret: str = ""
     sms_signature: str = "一证通查"
+    # --- official account and H5 (issue 3): add fields below this line ---
+    public_url: str = ""  # where users reach the API and H5 pages; sandbox: http://127.0.0.1:$PORT
+    # --- notices, SMS providers and Sentry (issue 4): add fields below this line ---
+    # --- end of issue sections ---
     # rules (product.md); limits are configuration
     code_quota_window_s: int = 86400
     code_limit_per_user_day: int = 5
@@ -102,6 +106,7 @@ class Settings:
             "sms_provider": "sandbox",
             "sms_endpoint": f"{self.sandbox_url}/sms/v1/send",
             "sms_secret": "sandbox-secret-sms",
+            "public_url": f"http://127.0.0.1:{self.port}",
         }
         return replace(self, **{k: v for k, v in defaults.items() if k not in given})
 

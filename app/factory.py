@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, Response, g, jsonify, request
 
 from adapters import redis_keys
-from app import logs
+from app import h5, logs, official_account
 from app.bootstrap import build_context
 from app.config import Settings
 from app.services.context import Context
@@ -25,6 +25,8 @@ def create_app(config: Settings | Context | None = None) -> Flask:
     register_request_id(app)
     register_health(app)
     register_api(app)
+    official_account.init_app(app)
+    h5.init_app(app)
     return app
 
 

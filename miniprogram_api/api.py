@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, Response, request
 from flask_smorest import Api
 
+from miniprogram_api.catalogue import blp as catalogue_blp
 from miniprogram_api.errors import ErrorSchema, error_response, register_error_handlers
 from miniprogram_api.views import blp
 
@@ -50,3 +51,4 @@ def register_api(app: Flask) -> None:
         },
     )
     api.register_blueprint(blp)
+    api.register_blueprint(catalogue_blp)

@@ -30,7 +30,7 @@ def context() -> Context:
     return current_app.extensions["yzt"]  # type: ignore[no-any-return]
 
 
-PUBLIC_ENDPOINTS = {"api_v1.Sessions"}
+PUBLIC_ENDPOINTS = {"api_v1.Sessions"}  # the catalogue blueprint needs no login either
 
 
 @blp.before_request

@@ -9,7 +9,17 @@ import asyncio
 
 from aiohttp import web
 
-from sandbox import alipay, control, partners, sms, wechat
+from sandbox import (
+    alipay,
+    control,
+    notices,
+    partners,
+    sms,
+    sms_clouds,
+    wechat,
+    wechat_oa,
+    wechat_web,
+)
 from sandbox.accesslog import guard_default_access_log, runner_kwargs
 from sandbox.catalog import load_catalog
 from sandbox.common import CATALOG, CLOSING, KEYS, SETTINGS, STATE
@@ -35,6 +45,16 @@ def create_app(settings: SandboxSettings | None = None) -> web.Application:
     app[KEYS] = load_keys(settings.keys_dir)
     app[CLOSING] = asyncio.Event()
     app.on_shutdown.append(_wake_hanging_handlers)
-    for module in (control, partners, sms, wechat, alipay):
+    for module in (
+        control,
+        partners,
+        sms,
+        wechat,
+        alipay,
+        wechat_oa,
+        wechat_web,
+        notices,
+        sms_clouds,
+    ):
         module.add_routes(app)
     return app
