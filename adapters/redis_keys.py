@@ -47,9 +47,40 @@ def sms_marker(ticket_id: str) -> str:
     return f"{PREFIX}:sms:{{t:{ticket_id}}}"
 
 
+def breaker(partner_id: str) -> str:
+    return f"{PREFIX}:breaker:{{b:{partner_id}}}"
+
+
+def breaker_probe(partner_id: str) -> str:
+    return f"{PREFIX}:breaker:{{b:{partner_id}}}:probe"
+
+
 def audit_stream() -> str:
     return f"{PREFIX}:audit"
 
 
 def worker_heartbeat() -> str:
     return f"{PREFIX}:worker:heartbeat"
+
+
+# --- the official account (issue 3) ---------------------------------------------------------
+
+
+def oa_message_seen(msg_id: int) -> str:
+    """A WeChat message already answered (dedupe of WeChat's retries); TTL a few minutes."""
+    return f"{PREFIX}:oa:seen:{{m:{msg_id}}}"
+
+
+def oa_event_seen(openid_h: str, create_time: int) -> str:
+    """An event already answered: events have no MsgId, so FromUserName (hashed) + CreateTime."""
+    return f"{PREFIX}:oa:seen:{{o:{openid_h}}}:{create_time}"
+
+
+def oa_access_token(appid: str) -> str:
+    """The official account's access token, shared by every process; TTL below its expiry."""
+    return f"{PREFIX}:oa:token:{{w:{appid}}}"
+
+
+def oa_access_token_lock(appid: str) -> str:
+    """Held by the one process that refreshes the token; same slot as the token."""
+    return f"{PREFIX}:oa:token:{{w:{appid}}}:lock"

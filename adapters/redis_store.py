@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ParamSpec, TypeVar, cast
 
 import redis
@@ -62,6 +62,20 @@ return {'mismatch', math.max(left, 0)}
 """
 
 
+# One call's result: success closes the breaker; a failure counts, and the threshold opens it.
+RECORD_CALL = """
+if ARGV[1] == '1' then
+  redis.call('DEL', KEYS[1])
+  return 0
+end
+local fails = redis.call('HINCRBY', KEYS[1], 'fails', 1)
+if fails >= tonumber(ARGV[2]) then redis.call('HSET', KEYS[1], 'opened_at', ARGV[3]) end
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+return fails
+"""
+BREAKER_KEY_TTL_S = 86400
+
+
 def connect(url: str, timeout_s: float) -> redis.Redis:
     """Short timeouts and no retry loop: while Redis is down, answer 503 within seconds."""
     return redis.Redis.from_url(
@@ -85,9 +99,18 @@ def _unavailable_on_redis_error(method: Callable[P, R]) -> Callable[P, R]:
 
 
 class RedisStore:
-    def __init__(self, client: redis.Redis, ticket_ttl_s: int = 7 * 86400) -> None:
+    def __init__(
+        self,
+        client: redis.Redis,
+        ticket_ttl_s: int = 7 * 86400,
+        breaker_threshold: int = 5,
+        breaker_cooldown_s: float = 30.0,
+    ) -> None:
         self.redis = client
         self.ticket_ttl_s = ticket_ttl_s
+        self.breaker_threshold = breaker_threshold
+        self.breaker_cooldown_s = breaker_cooldown_s
+        self._record_call = client.register_script(RECORD_CALL)
         self._issue_code = client.register_script(ISSUE_CODE)
         self._check_code = client.register_script(CHECK_CODE)
 
@@ -174,6 +197,39 @@ class RedisStore:
     @_unavailable_on_redis_error
     def claim_sms(self, ticket_id: str) -> bool:
         return bool(self.redis.set(keys.sms_marker(ticket_id), "1", nx=True, ex=SMS_MARKER_TTL_S))
+
+    @_unavailable_on_redis_error
+    def breaker_states(self, partner_ids: Sequence[str], now: float) -> dict[str, str]:
+        pipe = self.redis.pipeline(transaction=False)
+        for partner_id in partner_ids:
+            pipe.hget(keys.breaker(partner_id), "opened_at")
+        states = {}
+        for partner_id, opened_at in zip(partner_ids, pipe.execute(), strict=True):
+            if opened_at is None:
+                states[partner_id] = "closed"
+            elif now - float(opened_at) < self.breaker_cooldown_s:
+                states[partner_id] = "open"
+            else:
+                states[partner_id] = "half_open"
+        return states
+
+    @_unavailable_on_redis_error
+    def claim_probe(self, partner_id: str) -> bool:
+        ttl_ms = max(1, int(self.breaker_cooldown_s * 1000))
+        return bool(self.redis.set(keys.breaker_probe(partner_id), "1", nx=True, px=ttl_ms))
+
+    @_unavailable_on_redis_error
+    def record_calls(self, results: Mapping[str, bool], now: float) -> None:
+        pipe = self.redis.pipeline(transaction=False)
+        for partner_id, ok in results.items():
+            self._record_call(
+                keys=[keys.breaker(partner_id)],
+                args=["1" if ok else "0", self.breaker_threshold, now, BREAKER_KEY_TTL_S],
+                client=pipe,
+            )
+            if ok:
+                pipe.delete(keys.breaker_probe(partner_id))
+        pipe.execute()
 
     @_unavailable_on_redis_error
     def finish(

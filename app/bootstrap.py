@@ -60,7 +60,10 @@ def build_context(settings: Settings) -> Context:
         settings=settings,
         registry=build_registry(settings),
         store=RedisStore(
-            connect(settings.redis_url, settings.redis_timeout_s), settings.ticket_ttl_s
+            connect(settings.redis_url, settings.redis_timeout_s),
+            settings.ticket_ttl_s,
+            settings.breaker_threshold,
+            settings.breaker_cooldown_s,
         ),
         hasher=KeyedHasher(secret),
         sealer=AesGcmSealer.from_secret(secret),

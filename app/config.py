@@ -45,6 +45,8 @@ class Settings:
     sms_signature: str = "一证通查"
     # --- official account and H5 (issue 3): add fields below this line ---
     public_url: str = ""  # where users reach the API and H5 pages; sandbox: http://127.0.0.1:$PORT
+    wechat_oa_replay_window_s: int = 300  # callback timestamps further from now are refused (403)
+    wechat_oa_menu_pagepath: str = ""  # with WECHAT_MP_APPID: the 一证通查 button opens this page
     # --- notices, SMS providers and Sentry (issue 4): add fields below this line ---
     # --- end of issue sections ---
     # rules (product.md); limits are configuration
@@ -60,6 +62,8 @@ class Settings:
     partner_timeout_s: float = 3.0
     partner_attempts: int = 3
     query_deadline_s: float = 20.0
+    breaker_threshold: int = 5  # consecutive failed calls that open a partner's breaker
+    breaker_cooldown_s: float = 30.0  # open this long, then half-open: one probe at a time
     partner_secrets: Mapping[str, str] = field(default_factory=dict)
     sandbox_keys_dir: str = str(ROOT / "var" / "sandbox-keys")
     providers_file: str = str(ROOT / "app" / "data" / "providers.yaml")

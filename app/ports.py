@@ -6,7 +6,7 @@ Adapters turn SDK and HTTP failures into the exceptions below, once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -147,6 +147,18 @@ class Store(Protocol):
 
     def claim_sms(self, ticket_id: str) -> bool:
         """Mark the result SMS as being sent; False if an earlier delivery already marked it."""
+        ...
+
+    def breaker_states(self, partner_ids: Sequence[str], now: float) -> dict[str, str]:
+        """Each partner's circuit breaker: "closed", "open" or "half_open" (cool-down over)."""
+        ...
+
+    def claim_probe(self, partner_id: str) -> bool:
+        """In half-open, let one query at a time try the partner again."""
+        ...
+
+    def record_calls(self, results: Mapping[str, bool], now: float) -> None:
+        """Count consecutive failures; open a breaker at the threshold, close it on success."""
         ...
 
     def finish(

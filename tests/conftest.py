@@ -52,6 +52,7 @@ def stack_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, st
         "PARTNER_TIMEOUT_S": "1.0",
         "PARTNER_ATTEMPTS": "2",
         "QUERY_DEADLINE_S": "6",
+        "BREAKER_COOLDOWN_S": "3",
         "CODE_LIMIT_PER_IP_HOUR": "100000",
         "CODE_LIMIT_PER_USER_DAY": "1000",
         "TZ": "Asia/Shanghai",

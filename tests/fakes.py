@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -221,6 +221,42 @@ class FakeStore:
                 self._delete(f"quota:{ticket.quota['id_h']}:id")
         if audit:
             self.audit.append(dict(audit))
+
+    # --- circuit breakers, same rules as adapters/redis_store.py ----------------------------
+
+    breaker_threshold = 5
+    breaker_cooldown_s = 30.0
+
+    def breaker_states(self, partner_ids: Sequence[str], now: float) -> dict[str, str]:
+        states = {}
+        for partner_id in partner_ids:
+            opened_at = (self._get(f"breaker:{partner_id}") or {}).get("opened_at")
+            if opened_at is None:
+                states[partner_id] = "closed"
+            elif now - opened_at < self.breaker_cooldown_s:
+                states[partner_id] = "open"
+            else:
+                states[partner_id] = "half_open"
+        return states
+
+    def claim_probe(self, partner_id: str) -> bool:
+        key = f"breaker-probe:{partner_id}"
+        if self._get(key) is not None:
+            return False
+        self._set(key, "1", self.breaker_cooldown_s)
+        return True
+
+    def record_calls(self, results: Mapping[str, bool], now: float) -> None:
+        for partner_id, ok in results.items():
+            key = f"breaker:{partner_id}"
+            if ok:
+                self._delete(key, f"breaker-probe:{partner_id}")
+                continue
+            state = dict(self._get(key) or {"fails": 0})
+            state["fails"] += 1
+            if state["fails"] >= self.breaker_threshold:
+                state["opened_at"] = now
+            self._set(key, state, 86400)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ import json
 import logging
 import random
 import time
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from functools import partial
 from typing import TypeVar
 
 from app.domain.forms import QueryForm, Service
@@ -62,18 +63,21 @@ async def run_query(ctx: Context, ticket_id: str) -> str | None:
 async def evaluate(
     ctx: Context, form: QueryForm, deadline: float
 ) -> tuple[Outcome, dict[str, int]]:
-    assert ctx.operators is not None and ctx.platforms is not None
+    operators, platforms = ctx.operators, ctx.platforms
+    assert operators is not None and platforms is not None
     registry, timings = ctx.registry, dict[str, int]()
     if form.service is Service.PHONE_CARDS:
         cards = await gather_answers(
-            {o.id: ctx.operators.query_cards(o, form) for o in registry.operators},
+            ctx,
+            {o.id: partial(operators.query_cards, o, form) for o in registry.operators},
             deadline,
             timings,
         )
         return decide_phone_cards(registry, cards), timings
     owners = await gather_answers(
+        ctx,
         {
-            o.id: ctx.operators.verify_owner(o, form.phone, form.id_last6)
+            o.id: partial(operators.verify_owner, o, form.phone, form.id_last6)
             for o in registry.operators
         },
         deadline,
@@ -83,7 +87,8 @@ async def evaluate(
     if ownership is not Ownership.CONFIRMED:
         return Outcome(form.service, OWNERSHIP_STOPS[ownership]), timings
     counts = await gather_answers(
-        {c.id: ctx.platforms.count_accounts(c, form.phone) for c in registry.companies},
+        ctx,
+        {c.id: partial(platforms.count_accounts, c, form.phone) for c in registry.companies},
         deadline,
         timings,
     )
@@ -91,14 +96,30 @@ async def evaluate(
 
 
 async def gather_answers(
-    calls: Mapping[str, Awaitable[T]], deadline: float, timings: dict[str, int]
+    ctx: Context,
+    calls: Mapping[str, Callable[[], Awaitable[T]]],
+    deadline: float,
+    timings: dict[str, int],
 ) -> dict[str, T | None]:
-    """Ask all partners at once; one that fails or misses the query's deadline answers None."""
+    """Ask all partners at once; one that fails, misses the deadline or is shed answers None.
 
-    async def one(partner: str, call: Awaitable[T]) -> T | None:
+    A partner whose circuit breaker is open is not called at all; in half-open, one query at a
+    time probes it. Every call's result feeds the breaker, shared by all workers through Redis.
+    """
+    states = ctx.store.breaker_states(list(calls), ctx.clock.now())
+    allowed = {
+        partner
+        for partner, state in states.items()
+        if state == "closed" or (state == "half_open" and ctx.store.claim_probe(partner))
+    }
+
+    async def one(partner: str, call: Callable[[], Awaitable[T]]) -> T | None:
+        if partner not in allowed:
+            timings[partner] = 0
+            return None
         start = time.monotonic()
         try:
-            return await asyncio.wait_for(call, max(0.0, deadline - start))
+            return await asyncio.wait_for(call(), max(0.0, deadline - start))
         except (PartnerUnavailable, PartnerRejected, TimeoutError) as exc:
             log.warning(
                 "partner gave no answer", extra={"partner": partner, "error": type(exc).__name__}
@@ -107,8 +128,13 @@ async def gather_answers(
         finally:
             timings[partner] = int((time.monotonic() - start) * 1000)
 
-    results = await asyncio.gather(*(one(p, c) for p, c in calls.items()))
-    return dict(zip(calls, results, strict=True))
+    results = dict(
+        zip(calls, await asyncio.gather(*(one(p, c) for p, c in calls.items())), strict=True)
+    )
+    if skipped := set(calls) - allowed:
+        log.info("partners skipped by open breakers", extra={"partners": ",".join(sorted(skipped))})
+    ctx.store.record_calls({p: results[p] is not None for p in allowed}, ctx.clock.now())
+    return results
 
 
 async def deliver(ctx: Context, ticket: Ticket, phone: str, message: Message) -> str:
