@@ -35,6 +35,11 @@ def ip_limit(ip_h: str) -> str:
     return f"{PREFIX}:limit:{{a:{ip_h}}}:hour"
 
 
+def code_budget(minute: int) -> str:
+    """Code SMS sent in one minute, all users together: the gateway budget's ceiling."""
+    return f"{PREFIX}:limit:{{g:codes}}:{minute}"
+
+
 def ticket(ticket_id: str) -> str:
     return f"{PREFIX}:ticket:{{t:{ticket_id}}}"
 

@@ -19,33 +19,40 @@ R = TypeVar("R")
 AUDIT_MAXLEN = 100_000
 SMS_MARKER_TTL_S = 7 * 86400
 
-# Checks every quota, then takes them all and stores the code; returns 0 or seconds to wait.
+# Checks every quota, then takes them all and stores the code.
+# Returns {0, ''} or {seconds to wait, which limit refused}: phone | id | user | ip | global.
 ISSUE_CODE = """
 local function wait_of(key)
   local ms = redis.call('PTTL', key)
   if ms < 0 then return 1 end
   return math.ceil(ms / 1000)
 end
-local wait = 0
-if redis.call('EXISTS', KEYS[1]) == 1 then wait = math.max(wait, wait_of(KEYS[1])) end
-if ARGV[6] == '1' and redis.call('EXISTS', KEYS[2]) == 1 then
-  wait = math.max(wait, wait_of(KEYS[2]))
+local wait, reason = 0, ''
+local function refuse(seconds, why)
+  if seconds > wait then wait, reason = seconds, why end
 end
+if redis.call('EXISTS', KEYS[1]) == 1 then refuse(wait_of(KEYS[1]), 'phone') end
+if ARGV[6] == '1' and redis.call('EXISTS', KEYS[2]) == 1 then refuse(wait_of(KEYS[2]), 'id') end
 if tonumber(redis.call('GET', KEYS[3]) or '0') >= tonumber(ARGV[2]) then
-  wait = math.max(wait, wait_of(KEYS[3]))
+  refuse(wait_of(KEYS[3]), 'user')
 end
 if tonumber(redis.call('GET', KEYS[4]) or '0') >= tonumber(ARGV[3]) then
-  wait = math.max(wait, wait_of(KEYS[4]))
+  refuse(wait_of(KEYS[4]), 'ip')
 end
-if wait > 0 then return wait end
+local global_limit = tonumber(ARGV[7])
+if global_limit > 0 and tonumber(redis.call('GET', KEYS[6]) or '0') >= global_limit then
+  refuse(tonumber(ARGV[8]), 'global')
+end
+if wait > 0 then return {wait, reason} end
 redis.call('SET', KEYS[1], '1', 'EX', ARGV[1])
 if ARGV[6] == '1' then redis.call('SET', KEYS[2], '1', 'EX', ARGV[1]) end
 if redis.call('INCR', KEYS[3]) == 1 then redis.call('EXPIRE', KEYS[3], 86400) end
 if redis.call('INCR', KEYS[4]) == 1 then redis.call('EXPIRE', KEYS[4], 3600) end
+if global_limit > 0 and redis.call('INCR', KEYS[6]) == 1 then redis.call('EXPIRE', KEYS[6], 120) end
 redis.call('DEL', KEYS[5])
 redis.call('HSET', KEYS[5], 'd', ARGV[4], 'a', 0)
 redis.call('EXPIRE', KEYS[5], ARGV[5])
-return 0
+return {0, ''}
 """
 
 # Counts a wrong attempt, burns the code on success or on the last attempt.
@@ -129,9 +136,10 @@ class RedisStore:
         return PlatformUser(**json.loads(raw)) if raw else None
 
     @_unavailable_on_redis_error
-    def issue_code(self, issue: CodeIssue) -> int:
-        wait = self._issue_code(
-            keys=self._code_keys(issue),
+    def issue_code(self, issue: CodeIssue) -> tuple[int, str]:
+        minute, second = divmod(int(issue.now), 60)
+        wait, reason = self._issue_code(
+            keys=[*self._code_keys(issue), keys.code_budget(minute)],
             args=[
                 issue.quota_window_s,
                 issue.user_limit,
@@ -139,9 +147,11 @@ class RedisStore:
                 issue.code_digest,
                 issue.code_ttl_s,
                 "1" if issue.id_h else "0",
+                issue.global_limit_per_minute,
+                60 - second,
             ],
         )
-        return int(wait)
+        return int(wait), reason.decode() if isinstance(reason, bytes) else str(reason)
 
     @_unavailable_on_redis_error
     def cancel_code(self, issue: CodeIssue) -> None:

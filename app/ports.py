@@ -98,6 +98,8 @@ class CodeIssue:
     quota_window_s: int
     user_limit: int
     ip_limit: int
+    global_limit_per_minute: int = 0  # 0: no ceiling
+    now: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -125,8 +127,8 @@ class Store(Protocol):
 
     def load_session(self, token_h: str) -> PlatformUser | None: ...
 
-    def issue_code(self, issue: CodeIssue) -> int:
-        """Take the quotas and store the code; 0, or the seconds to wait when refused."""
+    def issue_code(self, issue: CodeIssue) -> tuple[int, str]:
+        """Take the quotas and store the code: (0, "") or (seconds to wait, the refusing limit)."""
         ...
 
     def cancel_code(self, issue: CodeIssue) -> None:

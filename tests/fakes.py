@@ -133,26 +133,34 @@ class FakeStore:
             f"code:{issue.phone_h}:{issue.service}",
         )
 
-    def issue_code(self, issue: CodeIssue) -> int:
+    def issue_code(self, issue: CodeIssue) -> tuple[int, str]:
         phone_q, id_q, user_l, ip_l, code_k = self._code_keys(issue)
-        wait = 0
+        minute, second = divmod(int(issue.now), 60)
+        budget = f"budget:{minute}"
+        refusals = [(0, "")]
         if self._get(phone_q) is not None:
-            wait = max(wait, self._wait_of(phone_q))
+            refusals.append((self._wait_of(phone_q), "phone"))
         if issue.id_h and self._get(id_q) is not None:
-            wait = max(wait, self._wait_of(id_q))
+            refusals.append((self._wait_of(id_q), "id"))
         if (self._get(user_l) or 0) >= issue.user_limit:
-            wait = max(wait, self._wait_of(user_l))
+            refusals.append((self._wait_of(user_l), "user"))
         if (self._get(ip_l) or 0) >= issue.ip_limit:
-            wait = max(wait, self._wait_of(ip_l))
+            refusals.append((self._wait_of(ip_l), "ip"))
+        limit = issue.global_limit_per_minute
+        if limit and (self._get(budget) or 0) >= limit:
+            refusals.append((60 - second, "global"))
+        wait, reason = max(refusals, key=lambda r: r[0])
         if wait > 0:
-            return wait
+            return wait, reason
         self._set(phone_q, "1", issue.quota_window_s)
         if issue.id_h:
             self._set(id_q, "1", issue.quota_window_s)
         self._incr(user_l, 86400)
         self._incr(ip_l, 3600)
+        if limit:
+            self._incr(budget, 120)
         self._set(code_k, {"d": issue.code_digest, "a": 0}, issue.code_ttl_s)
-        return 0
+        return 0, ""
 
     def cancel_code(self, issue: CodeIssue) -> None:
         phone_q, id_q, user_l, ip_l, code_k = self._code_keys(issue)

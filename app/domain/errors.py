@@ -25,6 +25,13 @@ class InvalidFields(DomainError):
 class QuotaExceeded(DomainError):
     code = "quota_exceeded"
     message = "24小时才能获取一次验证码,请稍后再试"
+    MESSAGES = {  # noqa: RUF012 - which limit refused decides what the user reads
+        "phone": "24小时才能获取一次验证码,请稍后再试",
+        "id": "24小时才能获取一次验证码,请稍后再试",
+        "user": "获取验证码次数过多,请明天再试",
+        "ip": "当前网络获取验证码过于频繁,请稍后再试",
+        "global": "当前使用人数较多,请稍后再试",
+    }
 
     def __init__(self, retry_after: int, message: str | None = None) -> None:
         super().__init__(message)

@@ -28,10 +28,12 @@ def request_code(ctx: Context, caller: Caller, data: Mapping[str, Any]) -> CodeS
     form = parse_form(data)  # before anything is spent: typos cost users a 24-hour wait
     code = f"{secrets.randbelow(1_000_000):06d}"
     issue = code_issue(ctx, caller, form, ctx.hasher.code_digest(code, form.binding()))
-    wait = ctx.store.issue_code(issue)
+    wait, limit = ctx.store.issue_code(issue)
     if wait:
-        log.info("code refused by quota", extra={"service": form.service, "retry_after": wait})
-        raise QuotaExceeded(wait)
+        log.info(
+            "code refused", extra={"service": form.service, "limit": limit, "retry_after": wait}
+        )
+        raise QuotaExceeded(wait, QuotaExceeded.MESSAGES.get(limit))
     message = code_message(code, ctx.settings.code_ttl_s // 60, form.service)
     try:
         ctx.sms.send(form.phone, message.template, message.params, secrets.token_hex(16))
@@ -57,4 +59,6 @@ def code_issue(ctx: Context, caller: Caller, form: QueryForm, digest: str) -> Co
         quota_window_s=settings.code_quota_window_s,
         user_limit=settings.code_limit_per_user_day,
         ip_limit=settings.code_limit_per_ip_hour,
+        global_limit_per_minute=settings.code_limit_global_per_minute,
+        now=ctx.clock.now(),
     )

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import random
+import time
 from dataclasses import replace
 
 import pytest
 
+from adapters import redis_keys
 from tests.integration.flows import accounts_person, login, request_code
 
 
@@ -53,3 +55,22 @@ def test_a_refused_request_counts_against_no_limit(tight_client, sandbox):
         r = request_code(tight_client, token, form, **ip)
         assert r.status_code == 429 and r.get_json()["error"]["retry_after"] > 0
     assert request_code(tight_client, token, accounts_person(sandbox, {}), **ip).status_code == 202
+
+
+def test_the_global_ceiling_on_code_sms_per_minute(settings, worker, sandbox, redis_client):
+    from app import create_app
+
+    now = time.time()
+    if now % 60 > 45:  # the budget is per clock minute: don't straddle one
+        time.sleep(61 - now % 60)
+    sent_this_minute = int(redis_client.get(redis_keys.code_budget(int(time.time()) // 60)) or 0)
+    app = create_app(replace(settings, code_limit_global_per_minute=sent_this_minute + 2))
+    client = app.test_client()
+    answers = [
+        request_code(client, login(client), accounts_person(sandbox, {}), **random_ip())
+        for _ in range(3)
+    ]
+    assert [a.status_code for a in answers] == [202, 202, 429]
+    error = answers[-1].get_json()["error"]
+    assert error["message"] == "当前使用人数较多,请稍后再试"
+    assert 0 < error["retry_after"] <= 60
