@@ -242,6 +242,15 @@ class RedisStore:
         pipe.execute()
 
     @_unavailable_on_redis_error
+    def audit_tail(self, count: int) -> list[dict[str, str]]:
+        """The newest audit events, oldest first."""
+        entries = cast(list[Any], self.redis.xrevrange(keys.audit_stream(), count=count))
+        return [
+            {"id": entry_id.decode(), **{k.decode(): v.decode() for k, v in fields.items()}}
+            for entry_id, fields in reversed(entries)
+        ]
+
+    @_unavailable_on_redis_error
     def finish(
         self, ticket: Ticket, status: str, now: float, give_back: bool, audit: dict[str, str]
     ) -> None:

@@ -53,6 +53,7 @@ class Settings:
     code_quota_window_s: int = 86400
     code_limit_per_user_day: int = 5
     code_limit_per_ip_hour: int = 60
+    trusted_proxy_count: int = 0  # reverse proxies in front whose X-Forwarded-For we trust
     code_limit_global_per_minute: int = 20000  # all code SMS together: protects the SMS budget
     code_ttl_s: int = 300
     code_max_attempts: int = 3

@@ -6,9 +6,10 @@ import secrets
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from adapters import redis_keys
-from app import h5, logs, official_account
+from app import cli, h5, logs, official_account
 from app.bootstrap import build_context
 from app.config import Settings
 from app.services.context import Context
@@ -25,9 +26,20 @@ def create_app(config: Settings | Context | None = None) -> Flask:
     register_request_id(app)
     register_health(app)
     register_api(app)
+    register_proxy_fix(app, ctx.settings.trusted_proxy_count)
+    cli.init_app(app)
     official_account.init_app(app)
     h5.init_app(app)
     return app
+
+
+def register_proxy_fix(app: Flask, trusted_proxies: int) -> None:
+    """Behind N trusted reverse proxies, the client IP is the Nth address from the right of
+    X-Forwarded-For. With none configured the header is ignored: a client could forge it."""
+    if trusted_proxies > 0:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=trusted_proxies, x_proto=trusted_proxies
+        )
 
 
 def register_request_id(app: Flask) -> None:

@@ -1,0 +1,60 @@
+"""Operator-facing behaviour: the audit stream and its CLI, and client IPs behind a proxy."""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import replace
+
+from tests.integration.flows import accounts_person, login, request_code, run_query
+
+
+def test_audit_tail_shows_outcomes_with_hashed_identifiers_only(flask_app, client, sandbox):
+    form = accounts_person(sandbox, {"wechat": 2})
+    ticket, _ = run_query(client, sandbox, form)
+    result = flask_app.test_cli_runner().invoke(args=["audit", "tail", "-n", "50"])
+    assert result.exit_code == 0, result.output
+    events = [json.loads(line) for line in result.output.splitlines()]
+    (event,) = [e for e in events if e["ticket"] == ticket]
+    assert event["service"] == "internet_accounts" and event["outcome"] == "result"
+    assert len(event["phone_h"]) == 24 and set(json.loads(event["timings_ms"])) >= {"tencent"}
+    assert form["phone"] not in result.output and form["id_last6"] not in result.output
+    assert "2" not in {v for k, v in event.items() if k not in ("timings_ms", "duration_ms", "id")}
+
+
+def test_behind_a_trusted_proxy_the_ip_limit_applies_to_the_forwarded_client(
+    settings, worker, sandbox
+):
+    from app import create_app
+
+    tight = replace(settings, code_limit_per_ip_hour=2)
+    behind_proxy = create_app(replace(tight, trusted_proxy_count=1)).test_client()
+    direct = create_app(tight).test_client()
+    first, second = (f"203.0.113.{random.randint(1, 254)}" for _ in range(2))
+
+    def ask(client, client_ip):
+        token = login(client)
+        return request_code(
+            client,
+            token,
+            accounts_person(sandbox, {}),
+            environ_base={
+                "REMOTE_ADDR": f"10.0.{random.randint(0, 255)}.1",
+                "HTTP_X_FORWARDED_FOR": client_ip,
+            },
+        ).status_code
+
+    assert [ask(behind_proxy, first) for _ in range(3)] == [202, 202, 429]
+    assert ask(behind_proxy, second) == 202  # another client behind the same proxy
+    # Without a trusted proxy the header is ignored: a forged one buys nothing.
+    proxy_ip = f"10.1.{random.randint(0, 255)}.1"
+    statuses = [
+        request_code(
+            direct,
+            login(direct),
+            accounts_person(sandbox, {}),
+            environ_base={"REMOTE_ADDR": proxy_ip, "HTTP_X_FORWARDED_FOR": f"198.51.100.{i}"},
+        ).status_code
+        for i in range(3)
+    ]
+    assert statuses == [202, 202, 429]
