@@ -27,8 +27,19 @@ class AesGcmSealer:
         self._current = current
 
     @classmethod
-    def from_secret(cls, secret: bytes) -> AesGcmSealer:
-        return cls({1: derive_key(secret, "seal/1")}, current=1)
+    def from_secret(cls, secret: bytes, rotation: str = "") -> AesGcmSealer:
+        """Key 1 comes from SECRET_KEY. `rotation` ("3:secret,2:older", newest first) adds keys:
+        the first seals, all open. Sealed forms live an hour, so a retired key can go after one.
+        """
+        keys = {1: derive_key(secret, "seal/1")}
+        current = 1
+        for position, item in enumerate(filter(None, rotation.split(","))):
+            kid, _, key_secret = item.partition(":")
+            if not (kid.strip().isdigit() and 1 <= int(kid) <= 255 and key_secret.strip()):
+                raise ValueError("FORM_SEAL_KEYS must look like '2:secret,1:older-secret'")
+            keys[int(kid)] = derive_key(key_secret.strip().encode(), f"seal/{int(kid)}")
+            current = int(kid) if position == 0 else current
+        return cls(keys, current)
 
     def seal(self, plaintext: bytes, context: bytes) -> bytes:
         nonce = os.urandom(12)

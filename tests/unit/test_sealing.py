@@ -90,3 +90,22 @@ def test_key_id_swapped_to_another_known_key_fails() -> None:
 def test_current_key_must_exist() -> None:
     with pytest.raises(ValueError):
         AesGcmSealer({1: KEY1}, current=2)
+
+
+def test_rotation_from_configuration_seals_with_the_newest_and_opens_the_older() -> None:
+    secret = b"s" * 32
+    before = AesGcmSealer.from_secret(secret)
+    sealed_before = before.seal(b"form", b"ticket")
+    after = AesGcmSealer.from_secret(secret, "2:new-secret-value")
+    sealed_after = after.seal(b"form", b"ticket")
+    assert sealed_before[0] == 1 and sealed_after[0] == 2
+    assert after.open(sealed_before, b"ticket") == b"form"
+    assert after.open(sealed_after, b"ticket") == b"form"
+    with pytest.raises(SealError):
+        before.open(sealed_after, b"ticket")  # a process that has not got the new key yet
+
+
+@pytest.mark.parametrize("spec", ["x:secret", "2:", "0:secret", "300:secret"])
+def test_malformed_rotation_is_refused(spec: str) -> None:
+    with pytest.raises(ValueError):
+        AesGcmSealer.from_secret(b"s" * 32, spec)
