@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 
 from adapters import redis_keys
-from tests.integration.flows import accounts_person, login, request_code
+from tests.integration.flows import accounts_person, login, phone_cards_person, request_code
 
 
 @pytest.fixture(scope="module")
@@ -74,3 +74,28 @@ def test_the_global_ceiling_on_code_sms_per_minute(settings, worker, sandbox, re
     error = answers[-1].get_json()["error"]
     assert error["message"] == "当前使用人数较多,请稍后再试"
     assert 0 < error["retry_after"] <= 60
+
+
+def test_enumerating_ids_against_one_phone_stops_at_the_second_request(tight_client, sandbox):
+    form = phone_cards_person(sandbox)
+    ip = random_ip()
+    answers = []
+    for _ in range(3):
+        guess = {**form, "id_number": phone_cards_person(sandbox)["id_number"]}
+        answers.append(request_code(tight_client, login(tight_client), guess, **ip))
+    assert [a.status_code for a in answers] == [202, 429, 429]
+    assert answers[1].get_json()["error"]["message"] == "24小时才能获取一次验证码,请稍后再试"
+
+
+def test_enumerating_phones_against_one_id_stops_at_the_second_request(tight_client, sandbox):
+    form = phone_cards_person(sandbox)
+    statuses = [
+        request_code(
+            tight_client,
+            login(tight_client),
+            {**form, "phone": phone_cards_person(sandbox)["phone"]},
+            **random_ip(),
+        ).status_code
+        for _ in range(3)
+    ]
+    assert statuses == [202, 429, 429]
