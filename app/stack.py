@@ -1,7 +1,8 @@
 """`make run`: the whole stack on one machine, in the foreground, until Ctrl-C or SIGTERM.
 
 Starts an embedded Redis (unless REDIS_URL is set), the sandbox partners, the API under
-gunicorn and the Dramatiq worker, all with sandbox defaults that the environment can override.
+gunicorn (gunicorn.conf.py) and the Dramatiq worker, all with sandbox defaults that the
+environment can override. bench/ starts the same parts through these functions.
 """
 
 from __future__ import annotations
@@ -11,16 +12,19 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from app.config import ROOT
 from app.embedded_redis import start_redis, wait_for_port
 
 VAR = Path(os.environ.get("VAR_DIR", str(ROOT / "var")))
+BIN = Path(sys.executable).parent
+Children = list[tuple[str, subprocess.Popen[bytes]]]
 
 
-def child_env() -> dict[str, str]:
-    env = dict(os.environ)
+def child_env(base: dict[str, str] | None = None) -> dict[str, str]:
+    env = dict(os.environ if base is None else base)
     env.setdefault("SANDBOX", "1")
     env.setdefault("PORT", "8000")
     env.setdefault("SANDBOX_PORT", "8001")
@@ -30,15 +34,44 @@ def child_env() -> dict[str, str]:
     return env
 
 
-def start(name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+def start(
+    name: str, args: list[str], env: dict[str, str], **kwargs: object
+) -> subprocess.Popen[bytes]:
     print(f"[stack] starting {name}: {' '.join(args)}", flush=True)
-    return subprocess.Popen(args, env=env, cwd=ROOT, start_new_session=True)
+    return subprocess.Popen(args, env=env, cwd=ROOT, start_new_session=True, **kwargs)  # type: ignore[call-overload]
+
+
+def start_sandbox(env: dict[str, str], **kwargs: object) -> subprocess.Popen[bytes]:
+    from sandbox.keys import ensure_keys
+
+    ensure_keys(Path(env["SANDBOX_KEYS_DIR"]))
+    process = start("sandbox", [sys.executable, "-m", "sandbox"], env, **kwargs)
+    wait_for_port(int(env["SANDBOX_PORT"]), process)
+    return process
+
+
+def start_api(env: dict[str, str], **kwargs: object) -> subprocess.Popen[bytes]:
+    args = [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "wsgi:app"]
+    return start("api", args, env, **kwargs)
+
+
+def start_worker(env: dict[str, str], **kwargs: object) -> subprocess.Popen[bytes]:
+    args = [
+        str(BIN / "dramatiq"),
+        "app.tasks",
+        "--processes",
+        env.get("WORKER_PROCESSES", "1"),
+        "--threads",
+        env.get("WORKER_THREADS", "32"),
+    ]
+    return start("worker", args, env, **kwargs)
 
 
 def main() -> int:
     env = child_env()
-    bin_dir = Path(sys.executable).parent
-    children: list[tuple[str, subprocess.Popen[bytes]]] = []
+    env.setdefault("GUNICORN_ACCESS_LOG", "-")
+    env.setdefault("WEB_CONCURRENCY", "2")
+    children: Children = []
     stopping = False
 
     def stop(*_: object) -> None:
@@ -50,77 +83,37 @@ def main() -> int:
     try:
         if not env.get("REDIS_URL"):
             port = int(env.get("EMBEDDED_REDIS_PORT", "6390"))
-            print(f"[stack] embedded Redis on 127.0.0.1:{port}, data in var/redis", flush=True)
-            children.append(
-                (
-                    "redis",
-                    start_redis(
-                        port, VAR / "redis", persistent=True, log_file=VAR / "redis" / "redis.log"
-                    ),
-                )
+            print(f"[stack] embedded Redis on 127.0.0.1:{port}, data in {VAR / 'redis'}")
+            redis = start_redis(
+                port, VAR / "redis", persistent=True, log_file=VAR / "redis" / "redis.log"
             )
+            children.append(("redis", redis))
             env["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
-        from sandbox.keys import ensure_keys
-
-        ensure_keys(Path(env["SANDBOX_KEYS_DIR"]))
-        children.append(("sandbox", start("sandbox", [sys.executable, "-m", "sandbox"], env)))
-        wait_for_port(int(env["SANDBOX_PORT"]), children[-1][1])
-        children.append(
-            (
-                "api",
-                start(
-                    "api",
-                    [
-                        str(bin_dir / "gunicorn"),
-                        "--bind",
-                        f"127.0.0.1:{env['PORT']}",
-                        "--workers",
-                        env.get("WEB_CONCURRENCY", "2"),
-                        "--access-logfile",
-                        "-",
-                        "--access-logformat",
-                        '%(h)s "%(m)s %(U)s" %(s)s %(M)sms',
-                        "wsgi:app",
-                    ],
-                    env,
-                ),
-            )
-        )
-        children.append(
-            (
-                "worker",
-                start(
-                    "worker",
-                    [
-                        str(bin_dir / "dramatiq"),
-                        "app.tasks",
-                        "--processes",
-                        env.get("WORKER_PROCESSES", "1"),
-                        "--threads",
-                        env.get("WORKER_THREADS", "32"),
-                    ],
-                    env,
-                ),
-            )
-        )
+        children.append(("sandbox", start_sandbox(env)))
+        children.append(("api", start_api(env)))
+        children.append(("worker", start_worker(env)))
         wait_for_port(int(env["PORT"]), children[-2][1])
         print(
             f"[stack] ready: API http://127.0.0.1:{env['PORT']}  "
             f"sandbox http://127.0.0.1:{env['SANDBOX_PORT']}  (Ctrl-C stops)",
             flush=True,
         )
-        while not stopping:
-            for name, child in children:
-                if child.poll() is not None:
-                    print(f"[stack] {name} exited with {child.returncode}; stopping", flush=True)
-                    return 1
-            time.sleep(0.5)
-        return 0
+        return watch(children, lambda: stopping)
     finally:
         shutdown(children)
 
 
-def shutdown(children: list[tuple[str, subprocess.Popen[bytes]]]) -> None:
+def watch(children: Children, stopping: Callable[[], bool]) -> int:
+    while not stopping():
+        for name, child in children:
+            if child.poll() is not None:
+                print(f"[stack] {name} exited with {child.returncode}; stopping", flush=True)
+                return 1
+        time.sleep(0.5)
+    return 0
+
+
+def shutdown(children: Children) -> None:
     """Stop in reverse order, each before the next: the worker finishes while Redis is still up."""
     for name, child in reversed(children):
         if child.poll() is None:
