@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint unit integration setup clean
+.PHONY: run test lint unit integration bench setup clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,7 +24,11 @@ test: setup lint
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy app adapters miniprogram_api notices sandbox wsgi.py
+	$(VENV)/bin/mypy app adapters miniprogram_api notices sandbox bench wsgi.py gunicorn.conf.py
+
+## the load benchmark: its own stack, about 3 minutes; writes bench/results/ (never part of make test)
+bench: setup
+	$(PY) -m bench
 
 unit: setup
 	$(PY) -m pytest -q tests/unit

@@ -1,0 +1,205 @@
+"""`make bench`: start a stack, run the phases, write bench/results/, print the bench line.
+
+Phases (api.md and issue 6): baseline (GET /healthz), codes, submit (workers paused, which also
+measures Redis memory per in-flight ticket), drain (the saturation rate), sustained (an offered
+rate of 70% of saturation for 30 s, latency from submit to the result SMS at the sandbox).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from bench.load import Client, Person, make_people, open_loop, run_for, run_pool
+from bench.procstats import Sampler
+from bench.report import percentile, write_report
+from bench.stack import BenchStack, redis_used_memory
+
+ROUNDS = {"phone_cards": 1, "internet_accounts": 2}  # partner round trips per query
+
+
+def say(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def sent_at(message: dict[str, Any]) -> float:
+    return datetime.datetime.fromisoformat(message["sent_at"]).timestamp()
+
+
+async def results_for(
+    client: Client, people: list[Person], timeout_s: float
+) -> dict[str, dict[str, Any]]:
+    """Wait for every person's result SMS (or the timeout); phone -> the message."""
+    wanted, deadline = {p.phone for p in people}, time.monotonic() + timeout_s
+    while True:
+        found = {
+            m["phone"]: m
+            for m in await client.all_sms()
+            if m["template"] != "code" and m["phone"] in wanted
+        }
+        if len(found) >= len(wanted) or time.monotonic() > deadline:
+            return found
+        await asyncio.sleep(0.5)
+
+
+async def run(args: argparse.Namespace, stack: BenchStack, sampler: Sampler) -> dict[str, Any]:
+    figures: dict[str, Any] = {"latency_ms": args.latency_ms}
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(
+        connector=connector, timeout=aiohttp.ClientTimeout(total=30)
+    ) as http:
+        client = Client(http, stack.api, stack.sandbox)
+        await client.wait_ready(60)
+        say(f"baseline: GET /healthz for {args.baseline_s} s")
+        base = await run_for(
+            args.baseline_s, args.concurrency, lambda: client.status("GET", f"{stack.api}/healthz")
+        )
+        figures["baseline_rps"] = base.rate
+        people = make_people(args.submit_n + args.pool_n, seed=args.seed)
+        say(f"setup: {len(people)} sandbox people, {args.users} logged-in users")
+        await run_pool(people, 64, client.put_person)
+        await run_pool(list(range(args.users)), 16, client.login)
+        say(f"codes: {len(people)} code requests")
+        codes = await run_pool(people, args.concurrency, client.request_code)
+        figures["code_rps"], figures["code_statuses"] = codes.rate, codes.statuses
+        by_phone = {
+            m["phone"]: m["params"]["code"]
+            for m in await client.all_sms()
+            if m["template"] == "code"
+        }
+        for person in people:
+            person.code = by_phone.get(person.phone, "")
+        burst, pool = people[: args.submit_n], people[args.submit_n :]
+        say(f"submit: {len(burst)} queries at full speed, workers paused")
+        stack.pause_workers(True)
+        memory_before = redis_used_memory(stack)
+        submit = await run_pool(burst, args.concurrency, client.submit)
+        figures["redis_bytes_per_inflight_ticket"] = (
+            redis_used_memory(stack) - memory_before
+        ) / max(1, submit.done)
+        figures["submit_rps"], figures["submit_statuses"] = submit.rate, submit.statuses
+        figures["submit_ratio"] = submit.rate / base.rate
+        stack.pause_workers(False)
+        drain_start = time.time()
+        drained = await results_for(client, burst, args.drain_timeout_s)
+        last = max((sent_at(m) for m in drained.values()), default=drain_start)
+        saturation = len(drained) / max(0.001, last - drain_start)
+        figures["saturation_qps"] = saturation
+        rate = min(0.7 * saturation, len(pool) / args.sustained_s)
+        sustained = pool[: int(rate * args.sustained_s)]
+        say(
+            f"sustained: {rate:.0f} queries/s offered for {args.sustained_s} s "
+            f"(70% of the measured saturation, {saturation:.0f}/s)"
+        )
+        cpu_before = sampler.cpu_seconds()
+        run_start = time.time()
+        offered = await open_loop(sustained, rate, client.submit)
+        done = await results_for(client, sustained, args.drain_timeout_s)
+        cpu_after = sampler.cpu_seconds()
+        figures.update(sustained_figures(sustained, done, run_start, rate, args.latency_ms))
+        figures["submit_errors_sustained"] = offered.errors
+        completed = max(1, len(done))
+        figures["cpu_ms_per_query"] = 1000 * (cpu_after["ours"] - cpu_before["ours"]) / completed
+        figures["sandbox_cpu_ms_per_query"] = (
+            1000 * (cpu_after["sandbox"] - cpu_before["sandbox"]) / completed
+        )
+        figures["timeline"] = timeline(sustained, done, run_start)
+    return figures
+
+
+def sustained_figures(
+    people: list[Person], done: dict[str, dict[str, Any]], start: float, rate: float, floor_ms: int
+) -> dict[str, Any]:
+    """Latency from submit to the result SMS; overhead is that less the partners' floor."""
+    latencies, overheads = [], []
+    for person in people:
+        message = done.get(person.phone)
+        if message:
+            latency = 1000 * (sent_at(message) - person.submitted_at)
+            latencies.append(latency)
+            overheads.append(latency - ROUNDS[person.service] * floor_ms)
+    last = max((sent_at(m) for m in done.values()), default=start + 1)
+    return {
+        "offered_qps": rate,
+        "sustained_queries": len(people),
+        "completed_queries": len(done),
+        "e2e_qps": len(done) / max(0.001, last - start),
+        "latency_p50_ms": percentile(latencies, 50),
+        "latency_p99_ms": percentile(latencies, 99),
+        "overhead_p50_ms": percentile(overheads, 50),
+        "overhead_p99_ms": percentile(overheads, 99),
+    }
+
+
+def timeline(
+    people: list[Person], done: dict[str, dict[str, Any]], start: float
+) -> list[dict[str, float]]:
+    """Per second of the sustained phase: queries completed and their p50 latency."""
+    buckets: dict[int, list[float]] = {}
+    submitted = {p.phone: p.submitted_at for p in people}
+    for phone, message in done.items():
+        at = sent_at(message)
+        buckets.setdefault(int(at - start), []).append(1000 * (at - submitted[phone]))
+    return [
+        {"second": s, "completed": len(v), "latency_p50_ms": percentile(v, 50)}
+        for s, v in sorted(buckets.items())
+    ]
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--latency-ms", type=int, default=50)
+    parser.add_argument("--baseline-s", type=float, default=10)
+    parser.add_argument("--submit-n", type=int, default=1500)
+    parser.add_argument("--pool-n", type=int, default=6000, help="people for the sustained phase")
+    parser.add_argument("--sustained-s", type=float, default=30)
+    parser.add_argument("--drain-timeout-s", type=float, default=90)
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument("--worker-processes", type=int, default=2)
+    parser.add_argument("--worker-threads", type=int, default=64)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
+    parser.add_argument("--tiny", action="store_true", help="seconds, not minutes: a smoke run")
+    args = parser.parse_args(argv)
+    if args.tiny:
+        args.baseline_s, args.submit_n, args.pool_n, args.sustained_s = 1, 30, 60, 3
+        args.users, args.concurrency, args.drain_timeout_s = 4, 8, 30
+    return args
+
+
+def main(argv: list[str]) -> int:
+    args = parse(argv)
+    with tempfile.TemporaryDirectory(prefix="yzt-bench-") as workdir:
+        stack = BenchStack(
+            Path(workdir),
+            args.latency_ms,
+            args.web_workers,
+            args.worker_processes,
+            args.worker_threads,
+        )
+        say("starting the stack (own Redis, sandbox, gunicorn, Dramatiq)")
+        stack.start()
+        sampler = Sampler(stack)
+        sampler.start()
+        try:
+            figures = asyncio.run(run(args, stack, sampler))
+        finally:
+            sampler.stop()
+            stack.stop()
+        figures["peak_rss_mb"] = sampler.peak_rss_mb()
+    print(write_report(figures, args.out), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,96 @@
+"""The bench's own stack: Redis, the sandbox (50 ms partners), gunicorn and Dramatiq workers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from pathlib import Path
+
+import psutil
+
+from app.embedded_redis import free_port, start_redis, wait_for_port
+from app.stack import child_env, shutdown, start_api, start_sandbox, start_worker
+
+
+class BenchStack:
+    def __init__(
+        self,
+        workdir: Path,
+        latency_ms: int,
+        web_workers: int,
+        worker_processes: int,
+        worker_threads: int,
+    ) -> None:
+        self.workdir = workdir
+        self.ports = {"PORT": free_port(), "SANDBOX_PORT": free_port(), "REDIS": free_port()}
+        base = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+        self.env = child_env(
+            {
+                **base,
+                "SANDBOX": "1",
+                "PORT": str(self.ports["PORT"]),
+                "SANDBOX_PORT": str(self.ports["SANDBOX_PORT"]),
+                "REDIS_URL": f"redis://127.0.0.1:{self.ports['REDIS']}/0",
+                "SANDBOX_LATENCY_MS": str(latency_ms),
+                "SANDBOX_KEYS_DIR": str(workdir / "keys"),
+                "WEB_CONCURRENCY": str(web_workers),
+                "WORKER_PROCESSES": str(worker_processes),
+                "WORKER_THREADS": str(worker_threads),
+                # The bench plays thousands of people from one IP: lift the abuse limits.
+                "CODE_LIMIT_PER_USER_DAY": "1000000000",
+                "CODE_LIMIT_PER_IP_HOUR": "1000000000",
+                "CODE_LIMIT_GLOBAL_PER_MINUTE": "0",
+                "CODE_TTL_S": "900",
+            }
+        )
+        self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
+
+    @property
+    def api(self) -> str:
+        return f"http://127.0.0.1:{self.ports['PORT']}"
+
+    @property
+    def sandbox(self) -> str:
+        return f"http://127.0.0.1:{self.ports['SANDBOX_PORT']}"
+
+    def start(self) -> None:
+        logs = self.workdir / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        redis = start_redis(self.ports["REDIS"], self.workdir / "redis", persistent=False)
+        self.children.append(("redis", redis))
+        for name, starter in (
+            ("sandbox", start_sandbox),
+            ("api", start_api),
+            ("worker", start_worker),
+        ):
+            with open(logs / f"{name}.log", "ab") as log:
+                self.children.append((name, starter(self.env, stdout=log, stderr=log)))
+        wait_for_port(self.ports["PORT"], self.children[2][1])
+
+    def stop(self) -> None:
+        shutdown(self.children)
+
+    def processes(self, *names: str) -> list[psutil.Process]:
+        """The named parts' processes, children included (gunicorn and Dramatiq fork)."""
+        found = []
+        for name, child in self.children:
+            if name in names and child.poll() is None:
+                parent = psutil.Process(child.pid)
+                found += [parent, *parent.children(recursive=True)]
+        return found
+
+    def pause_workers(self, paused: bool) -> None:
+        """SIGSTOP/SIGCONT the Dramatiq processes: to measure tickets while they wait."""
+        for process in self.processes("worker"):
+            os.kill(process.pid, signal.SIGSTOP if paused else signal.SIGCONT)
+
+
+def redis_used_memory(stack: BenchStack) -> int:
+    import redis
+
+    client = redis.Redis.from_url(stack.env["REDIS_URL"])
+    return int(client.info("memory")["used_memory"])
+
+
+__all__ = ["BenchStack", "redis_used_memory", "wait_for_port"]
