@@ -79,6 +79,12 @@ class PartnerClient:
             raise PartnerUnavailable(f"{company.id}: malformed answer")
         return {p: int(counts[p]) for p in products}
 
+    async def ping(self, partner: Partner) -> None:
+        """A signed no-op: proves the endpoint, the key and the clocks (`flask partners check`)."""
+        answer = await self._call(partner, "/v1/ping", {})
+        if answer.get("ok") is not True:
+            raise PartnerUnavailable(f"{partner.id}: unexpected ping answer")
+
     async def _call(self, partner: Partner, path: str, payload: dict[str, Any]) -> dict[str, Any]:
         url = self._endpoint_of(partner).rstrip("/") + path
         body = json.dumps(payload, ensure_ascii=False).encode()

@@ -1,12 +1,21 @@
-"""Operator commands: `flask --app wsgi audit tail`."""
+"""Operator commands: `flask --app wsgi audit tail`, `flask --app wsgi partners check`."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
+from dataclasses import replace
 
+import aiohttp
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+
+from adapters.partners import PartnerClient
+from app.domain.providers import Partner
+from app.ports import PartnerRejected, PartnerUnavailable
+from app.services.context import Context
 
 audit = AppGroup("audit", help="The audit stream: hashed identifiers, outcome classes, timings.")
 
@@ -19,5 +28,39 @@ def audit_tail(count: int) -> None:
         click.echo(json.dumps(event, ensure_ascii=False, sort_keys=True))
 
 
+partners = AppGroup("partners", help="The operators and companies of the provider registry.")
+
+
+@partners.command("check")
+def partners_check() -> None:
+    """Ping every configured partner (signed) and say whether it answers, and how fast."""
+    ctx = current_app.extensions["yzt"]
+    failures = asyncio.run(_check_all(ctx))
+    raise SystemExit(1 if failures else 0)
+
+
+async def _check_all(ctx: Context) -> int:
+    from app.bootstrap import build_partner_client
+
+    async with aiohttp.ClientSession() as session:
+        client = build_partner_client(replace(ctx.settings, partner_attempts=1), session)
+        results = await asyncio.gather(*(_ping(client, p) for p in ctx.registry.partners))
+    for line, _ in results:
+        click.echo(line)
+    return sum(1 for _, ok in results if not ok)
+
+
+async def _ping(client: PartnerClient, partner: Partner) -> tuple[str, bool]:
+    start = time.perf_counter()
+    try:
+        await client.ping(partner)
+        verdict, ok = "ok", True
+    except (PartnerUnavailable, PartnerRejected) as exc:
+        verdict, ok = f"FAILED ({exc})", False
+    elapsed = (time.perf_counter() - start) * 1000
+    return f"{partner.id:<10} {partner.name:<8} {verdict:<40} {elapsed:7.1f} ms", ok
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(audit)
+    app.cli.add_command(partners)

@@ -67,7 +67,9 @@ def _partner_endpoint(kind: str, answer: Operation) -> Handler:
     async def handler(request: web.Request) -> web.Response:
         partner = request.match_info["partner"]
         catalog = request.app[CATALOG]
-        known = catalog.operators if kind == "operator" else catalog.companies
+        known = set(catalog.operators) if kind in ("operator", "any") else set()
+        if kind in ("company", "any"):
+            known |= set(catalog.companies)
         if partner not in known:
             return json_response({"error": "unknown_partner"}, status=404)
         injected = await emulate_partner(request, partner)
@@ -83,6 +85,10 @@ def _partner_endpoint(kind: str, answer: Operation) -> Handler:
         return json_response(data, status=status)
 
     return handler
+
+
+def _ping(request: web.Request, partner: str, body: dict[str, Any]) -> Answer:
+    return 200, {"ok": True}
 
 
 def _cards(request: web.Request, partner: str, body: dict[str, Any]) -> Answer:
@@ -102,3 +108,4 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post(f"{prefix}/cards/query", _partner_endpoint("operator", _cards))
     app.router.add_post(f"{prefix}/owner/verify", _partner_endpoint("operator", _owner))
     app.router.add_post(f"{prefix}/accounts/count", _partner_endpoint("company", _accounts))
+    app.router.add_post(f"{prefix}/ping", _partner_endpoint("any", _ping))

@@ -58,3 +58,16 @@ def test_behind_a_trusted_proxy_the_ip_limit_applies_to_the_forwarded_client(
         for i in range(3)
     ]
     assert statuses == [202, 202, 429]
+
+
+def test_partners_check_pings_every_partner_and_names_the_broken_one(flask_app, sandbox):
+    sandbox.fault("jd", "error")
+    result = flask_app.test_cli_runner().invoke(args=["partners", "check"])
+    lines = result.output.splitlines()
+    assert result.exit_code == 1
+    assert len(lines) == len(flask_app.extensions["yzt"].registry.partners) == 14
+    (jd,) = [line for line in lines if line.startswith("jd ")]
+    assert "FAILED" in jd
+    assert all(" ok " in line for line in lines if not line.startswith("jd "))
+    sandbox.clear_faults()
+    assert flask_app.test_cli_runner().invoke(args=["partners", "check"]).exit_code == 0
