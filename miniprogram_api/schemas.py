@@ -44,7 +44,8 @@ class LoginSchema(StrictSchema):
     code = text(
         "wx.login 的 code,或 my.getAuthCode 的 authCode",
         required=True,
-        validate=validate.Length(min=1, max=128, error="登录凭证长度有误"),
+        # Platform login codes are short ASCII tokens; anything else never reaches the platform.
+        validate=validate.Regexp(r"^[A-Za-z0-9_\-]{1,128}$", error="登录凭证格式有误"),
     )
 
 
