@@ -1,0 +1,65 @@
+"""/wechat/official/callback: thin views over OfficialAccount. Errors are JSON, never HTML."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, current_app, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from app.official_account.callback import OfficialAccount
+from app.official_account.protocol import Malformed, Refused
+from miniprogram_api.errors import error_response
+
+log = logging.getLogger(__name__)
+EXTENSION = "yzt_official_account"
+MAX_BODY_BYTES = 16 * 1024  # a WeChat message is a few KiB even in safe mode
+MESSAGES = {
+    400: "消息格式有误",
+    403: "签名校验失败或请求已过期",
+}
+
+blueprint = Blueprint("official_account", __name__)
+
+
+def official_account() -> OfficialAccount:
+    return current_app.extensions[EXTENSION]  # type: ignore[no-any-return]
+
+
+@blueprint.get("/wechat/official/callback")
+def verify() -> Response:
+    try:
+        echostr = official_account().verify(request.args)
+    except Refused as exc:
+        return _refuse(403, exc.code)
+    response = Response(echostr, mimetype="text/plain")
+    response.headers["X-Content-Type-Options"] = "nosniff"  # echostr is reflected
+    return response
+
+
+@blueprint.post("/wechat/official/callback")
+def receive() -> Response:
+    # Checked before reading: a huge body is refused without being read (werkzeug's 413 is
+    # turned into the 400 api.md asks for).
+    limit = min(MAX_BODY_BYTES, request.max_content_length or MAX_BODY_BYTES)
+    if (request.content_length or 0) > limit:
+        return _refuse(400, "message_too_large")
+    try:
+        body = request.get_data(cache=False)
+        # A chunked body has no Content-Length, and werkzeug silently cuts it at the app's
+        # MAX_CONTENT_LENGTH: a body that fills the limit was cut, so it is too large.
+        if len(body) >= limit:
+            return _refuse(400, "message_too_large")
+        answer = official_account().answer(request.args, body)
+    except RequestEntityTooLarge:
+        return _refuse(400, "message_too_large")
+    except Refused as exc:
+        return _refuse(403, exc.code)
+    except Malformed as exc:
+        return _refuse(400, exc.code)
+    return Response(answer.body, mimetype=answer.mimetype)
+
+
+def _refuse(status: int, code: str) -> Response:
+    log.warning("wechat callback refused", extra={"status": status, "code": code})
+    return error_response(status, code, MESSAGES[status])
