@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint unit integration bench setup clean
+.PHONY: run test lint unit integration bench setup browser-deps clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,9 +17,17 @@ setup: $(STAMP)
 run: setup
 	$(PY) -m app.stack
 
-## lint, type-check and run every test
-test: setup lint
+## lint, type-check and run every test (browser tests included)
+test: setup browser-deps lint
 	$(PY) -m pytest -q
+
+## Debian's chromium and a Chinese font for the browser tests (playwright never downloads one)
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
+	  echo "installing Debian's chromium and fonts-wqy-microhei for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    chromium fonts-wqy-microhei >/dev/null; \
+	fi
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -31,6 +31,7 @@ def context() -> Context:
 
 
 PUBLIC_ENDPOINTS = {"api_v1.Sessions"}  # the catalogue blueprint needs no login either
+SESSION_COOKIE = "yzt_session"  # set by the H5 pages after WeChat web OAuth (app/h5)
 
 
 @blp.before_request
@@ -40,6 +41,10 @@ def authenticate() -> None:
         return
     header = request.headers.get("Authorization", "")
     token = header[7:].strip() if header[:7].lower() == "bearer " else None
+    if token is None:
+        # The H5 pages' session: an HttpOnly SameSite=Strict cookie, so cross-site requests
+        # don't carry it, and guard_request lets only application/json POSTs through (CSRF).
+        token = request.cookies.get(SESSION_COOKIE)
     g.caller = Caller(login.authenticate(context(), token), request.remote_addr or "")
 
 

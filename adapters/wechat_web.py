@@ -1,0 +1,111 @@
+"""WeChat web OAuth (snsapi_base) for the H5 pages, through wechatpy's WeChatOAuth.
+
+The user is an official-account user: the openid belongs to WECHAT_OA_APPID, so the session's
+platform is `wechat_oa` (notices for them go as official-account template messages, not as
+mini-program subscribe messages). The OAuth `state` lives in Redis, single use, by keyed hash.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import redis
+
+from adapters import redis_keys as keys
+from app.ports import Identity, LoginRejected, PartnerUnavailable, PlatformUser, StoreUnavailable
+
+log = logging.getLogger(__name__)
+PLATFORM = "wechat_oa"
+REJECTED_CODES = (40029, 40163, 41008)  # invalid, already used, missing code
+
+
+def _oauth_class() -> type:
+    from wechatpy.oauth import WeChatOAuth
+
+    class WebOAuth(WeChatOAuth):  # type: ignore[misc]
+        """Base URLs per instance (the sandbox under SANDBOX=1) and a timeout on every call."""
+
+        timeout_s = 3.0
+
+        def _request(self, method: str, url_or_endpoint: str, **kwargs: Any) -> Any:
+            kwargs.setdefault("timeout", self.timeout_s)
+            return super()._request(method, url_or_endpoint, **kwargs)
+
+    return WebOAuth
+
+
+class WeChatWebLogin:
+    def __init__(
+        self,
+        appid: str,
+        secret: str,
+        api_base: str,
+        oauth_base: str,
+        redirect_uri: str,
+        timeout_s: float = 3.0,
+    ) -> None:
+        self._appid, self._secret = appid, secret
+        self._api_base, self._oauth_base = api_base.rstrip("/"), oauth_base.rstrip("/")
+        self.redirect_uri = redirect_uri
+        self._timeout = timeout_s
+
+    def _oauth(self, state: str = "") -> Any:
+        """One WeChatOAuth per request: it carries the state and its own HTTP session."""
+        oauth = _oauth_class()(self._appid, self._secret, self.redirect_uri, "snsapi_base", state)
+        oauth.API_BASE_URL = f"{self._api_base}/"
+        oauth.OAUTH_BASE_URL = f"{self._oauth_base}/connect/"
+        oauth.timeout_s = self._timeout
+        return oauth
+
+    def authorize_url(self, state: str) -> str:
+        return str(self._oauth(state).authorize_url)
+
+    def user_id(self, code: str) -> str:
+        from wechatpy.exceptions import WeChatOAuthException
+
+        try:
+            answer = self._oauth().fetch_access_token(code)
+        except WeChatOAuthException as exc:
+            if exc.errcode in REJECTED_CODES:
+                raise LoginRejected(str(exc.errcode)) from None
+            raise PartnerUnavailable(f"wechat oauth errcode {exc.errcode}") from None
+        except (OSError, ValueError) as exc:  # requests' errors are OSErrors; bad JSON
+            raise PartnerUnavailable(type(exc).__name__) from None
+        openid = answer.get("openid") if isinstance(answer, dict) else None
+        if not isinstance(openid, str) or not openid:
+            raise PartnerUnavailable("wechat oauth answer without openid")
+        return openid  # the web access_token is not needed for snsapi_base: it is dropped
+
+
+class WithWebLogin:
+    """The Identity port with one more platform: `wechat_oa`, the H5 pages' web OAuth."""
+
+    def __init__(self, platforms: Identity, web: WeChatWebLogin) -> None:
+        self._platforms, self.web = platforms, web
+
+    def login(self, platform: str, code: str) -> PlatformUser:
+        if platform == PLATFORM:
+            return PlatformUser(PLATFORM, self.web.user_id(code))
+        return self._platforms.login(platform, code)
+
+
+class OAuthStates:
+    """Pending OAuth states: the page to return to, single use, for a few minutes."""
+
+    def __init__(self, client: redis.Redis, ttl_s: int = 600) -> None:
+        self._redis, self.ttl_s = client, ttl_s
+
+    def save(self, state_h: str, next_path: str) -> None:
+        try:
+            self._redis.set(keys.oauth_state(state_h), next_path, ex=self.ttl_s)
+        except redis.RedisError as exc:
+            raise StoreUnavailable(type(exc).__name__) from None
+
+    def take(self, state_h: str) -> str | None:
+        """The saved page, deleted in the same step: a replayed callback finds nothing."""
+        try:
+            value = self._redis.getdel(keys.oauth_state(state_h))
+        except redis.RedisError as exc:
+            raise StoreUnavailable(type(exc).__name__) from None
+        return value.decode() if isinstance(value, bytes) else None

@@ -1,0 +1,123 @@
+"""WeChat web OAuth (snsapi_base) for the H5 pages, and the session cookie it ends with.
+
+A page opened without a session redirects to WeChat's authorize page with a random `state`.
+The state is kept twice: by keyed hash in Redis (single use, with the page to return to) and in
+an HttpOnly cookie of this browser, so a callback carrying someone else's state is refused.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+
+from flask import current_app, redirect, render_template, request
+from werkzeug.wrappers import Response
+
+from adapters.wechat_web import PLATFORM, OAuthStates, WeChatWebLogin
+from app.domain.errors import LoginFailed, PlatformUnavailable, Unauthenticated
+from app.h5.errors import PageError
+from app.ports import PlatformUser
+from app.services import login
+from app.services.context import Context
+from miniprogram_api.views import SESSION_COOKIE
+
+log = logging.getLogger(__name__)
+EXTENSION = "yzt_h5"
+STATE_COOKIE = "yzt_oauth_state"
+CALLBACK_PATH = "/h5/oauth/callback"
+HOME = "/h5/"
+
+
+@dataclass(frozen=True)
+class WebOAuth:
+    login: WeChatWebLogin
+    states: OAuthStates
+
+
+def context() -> Context:
+    return current_app.extensions["yzt"]  # type: ignore[no-any-return]
+
+
+def web_oauth() -> WebOAuth:
+    return current_app.extensions[EXTENSION]  # type: ignore[no-any-return]
+
+
+def current_user() -> PlatformUser | None:
+    """The user of this browser's session cookie, or None (no cookie, or it expired)."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    try:
+        return login.authenticate(context(), token)
+    except Unauthenticated:
+        return None
+
+
+def start(next_path: str) -> Response:
+    """Send the browser to WeChat's authorize page; it comes back to the callback."""
+    state = secrets.token_hex(16)  # WeChat allows [a-zA-Z0-9] up to 128 bytes
+    oauth = web_oauth()
+    oauth.states.save(_state_key(state), safe_next(next_path))
+    response = redirect(oauth.login.authorize_url(state), 302)
+    # Lax, not Strict: the callback arrives as a cross-site redirect from WeChat.
+    response.set_cookie(
+        STATE_COOKIE,
+        state,
+        max_age=oauth.states.ttl_s,
+        path=CALLBACK_PATH,
+        httponly=True,
+        secure=_https(),
+        samesite="Lax",
+    )
+    return response
+
+
+def finish() -> Response:
+    """The callback: check the state, exchange the code, open the session, go on."""
+    state, code = request.args.get("state", ""), request.args.get("code", "")
+    bound = request.cookies.get(STATE_COOKIE, "")
+    next_path = web_oauth().states.take(_state_key(state)) if state else None
+    if not (bound and secrets.compare_digest(state, bound) and next_path is not None):
+        log.warning("oauth state refused", extra={"has_cookie": bool(bound)})
+        raise PageError(400, "登录校验失败", "登录校验未通过,请从公众号菜单重新进入一证通查。")
+    if not code:
+        raise PageError(400, "未获得微信授权", "未获得微信授权,请从公众号菜单重新进入一证通查。")
+    try:
+        session = login.login(context(), PLATFORM, code)
+    except LoginFailed:
+        raise PageError(
+            400, "微信登录失败", "微信登录失败,请从公众号菜单重新进入一证通查。"
+        ) from None
+    except PlatformUnavailable:
+        raise PageError(503, "微信暂时无法登录", "微信暂时无法登录,请稍后重试。") from None
+    log.info("h5 session opened", extra={"platform": PLATFORM})
+    # A page, not a redirect: a Strict cookie is not sent on a redirect chain that began on
+    # another site (WeChat's authorize page), so the next request must start from our page.
+    response = current_app.make_response(render_template("h5/continue.html", next=next_path))
+    response.set_cookie(
+        SESSION_COOKIE,
+        session.token,
+        max_age=session.expires_in,
+        path="/",
+        httponly=True,
+        secure=_https(),
+        samesite="Strict",
+    )
+    response.delete_cookie(STATE_COOKIE, path=CALLBACK_PATH)
+    return response
+
+
+def safe_next(path: str) -> str:
+    """Only our own pages: the state must never become an open redirect."""
+    if path.startswith(HOME) and "//" not in path and "\\" not in path and "\n" not in path:
+        return path
+    return HOME
+
+
+def _state_key(state: str) -> str:
+    return context().hasher.identifier("oauth", state)
+
+
+def _https() -> bool:
+    return context().settings.public_url.startswith("https://")
