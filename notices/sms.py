@@ -21,6 +21,7 @@ TEMPLATES_FILE = Path(__file__).with_name("sms_templates.yaml")
 MAX_PARAM_CHARS = 35  # Alibaba Cloud's default limit for one variable
 MAX_PARTS = 3
 CHARS_PER_PART = 67
+UNAVAILABLE_SUMMARY = "部分企业"  # a list too long for one variable
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,23 @@ class Templates:
 
     def placeholders(self, template: str) -> set[str]:
         return {name for _, name, _, _ in string.Formatter().parse(self.texts[template]) if name}
+
+    def ordered(self, template: str, params: Mapping[str, str]) -> list[str]:
+        """Positional parameters (Tencent Cloud): in the order the placeholders appear."""
+        parsed = string.Formatter().parse(self.texts[template])
+        return [params[name] for name in dict.fromkeys(name for _, name, _, _ in parsed if name)]
+
+
+def fit_params(params: Mapping[str, str], max_chars: int) -> dict[str, str]:
+    """Parameters within a gateway's per-variable limit: a long list of what could not be
+    checked is summed up; any other value too long is a ValueError (a template problem)."""
+    fitted = dict(params)
+    if len(fitted.get("unavailable", "")) > max_chars:
+        fitted["unavailable"] = UNAVAILABLE_SUMMARY[:max_chars]
+    too_long = sorted(name for name, value in fitted.items() if len(value) > max_chars)
+    if too_long:
+        raise ValueError(f"SMS parameters longer than {max_chars} characters: {too_long}")
+    return fitted
 
 
 def load_templates(path: Path = TEMPLATES_FILE, signature: str | None = None) -> Templates:
@@ -71,5 +89,5 @@ def outcome_message(outcome: Outcome) -> Message:
     if outcome.kind is Kind.PARTIAL:
         names = "、".join(outcome.unavailable)
         # a variable holds at most 35 characters; a long list is summed up instead of cut
-        params["unavailable"] = names if len(names) <= MAX_PARAM_CHARS else "部分企业"
+        params["unavailable"] = names if len(names) <= MAX_PARAM_CHARS else UNAVAILABLE_SUMMARY
     return Message(f"{outcome.service}_{suffix}", params)

@@ -61,16 +61,22 @@ class SandboxState:
     _nonce_order: deque[tuple[float, tuple[str, str]]] = field(default_factory=deque)
     # WeChat access tokens outlive a reset, like the keys: the app may cache them.
     tokens: dict[str, Token] = field(default_factory=dict)  # appid -> current token
+    # every request the cloud SMS emulations received, as sent (GET /_sandbox/sms/raw)
+    sms_raw: list[dict[str, Any]] = field(default_factory=list)
+    token_fetches: dict[str, int] = field(default_factory=dict)  # appid -> tokens handed out
+    menus: dict[str, Any] = field(default_factory=dict)  # appid -> the menu last created
 
     def reset(self) -> None:
         self.people.clear()
         self.accounts.clear()
         self.sms.clear()
         self.sms_by_out_id.clear()
+        self.sms_raw.clear()
         self.notices.clear()
         self.faults.clear()
         self.nonces.clear()
         self._nonce_order.clear()
+        self.menus.clear()
 
     # --- people and cards -------------------------------------------------------------------
 
@@ -142,6 +148,7 @@ class SandboxState:
 
     def issue_token(self, appid: str, rotate: bool, now: float | None = None) -> Token:
         now = time.time() if now is None else now
+        self.token_fetches[appid] = self.token_fetches.get(appid, 0) + 1
         current = self.tokens.get(appid)
         if rotate or current is None or current.expires_at <= now:
             current = Token(secrets.token_urlsafe(48), now + TOKEN_TTL_S)

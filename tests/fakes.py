@@ -19,6 +19,7 @@ from app.ports import (
     CodeCheck,
     CodeIssue,
     LoginRejected,
+    Notice,
     PartnerUnavailable,
     PlatformUser,
     SmsError,
@@ -217,6 +218,20 @@ class FakeStore:
         self._set(key, "1", 7 * 86400)
         return True
 
+    def sms_mark(self, ticket_id: str) -> str:
+        mark = self._get(f"sms:{ticket_id}")
+        return "" if mark is None else "sending" if mark == "1" else str(mark)
+
+    def set_sms_mark(self, ticket_id: str, mark: str) -> None:
+        self._set(f"sms:{ticket_id}", mark, 7 * 86400)
+
+    def claim_notice(self, ticket_id: str) -> bool:
+        key = f"notice:{ticket_id}"
+        if self._get(key) is not None:
+            return False
+        self._set(key, "1", 7 * 86400)
+        return True
+
     def finish(
         self, ticket: Ticket, status: str, now: float, give_back: bool, audit: dict[str, str]
     ) -> None:
@@ -374,3 +389,28 @@ class FakePartners:
     async def count_accounts(self, company: Company, phone: str) -> dict[str, int]:
         answer: dict[str, int] = await self._answer("count", self.counts, company.id)
         return dict(answer)
+
+
+class FakeNotifier:
+    """The PlatformNotifier port: records notices; raises `error` (a NoticeError) when set.
+
+    `platforms` are the ones with a channel; others get False, like a platform without a
+    configured template.
+    """
+
+    def __init__(
+        self, error: Exception | None = None, platforms: Sequence[str] = ("wechat", "alipay")
+    ) -> None:
+        self.error = error
+        self.platforms = tuple(platforms)
+        self.sent: list[tuple[str, str, Notice]] = []
+        self.attempts = 0
+
+    def send(self, platform: str, recipient: str, notice: Notice) -> bool:
+        self.attempts += 1
+        if self.error is not None:
+            raise self.error
+        if platform not in self.platforms:
+            return False
+        self.sent.append((platform, recipient, notice))
+        return True

@@ -20,8 +20,16 @@ from app.domain.outcomes import (
     decide_ownership,
     decide_phone_cards,
 )
-from app.ports import PartnerRejected, PartnerUnavailable, SmsError, Ticket
+from app.ports import (
+    NoticeError,
+    PartnerRejected,
+    PartnerUnavailable,
+    SmsError,
+    SmsUncertain,
+    Ticket,
+)
 from app.services.context import Context
+from notices.platform import build_notice
 from notices.sms import Message, outcome_message
 
 log = logging.getLogger(__name__)
@@ -40,14 +48,18 @@ async def run_query(ctx: Context, ticket_id: str) -> str | None:
         ctx.store.finish(ticket, "failed", ctx.clock.now(), give_back=True, audit=_audit(ticket))
         return "failed"
     data = json.loads(ctx.sealer.open(sealed, ticket_id.encode()))
+    recipient = str(data.pop("notify_to", ""))  # sealed with the form, only when notify is on
     form = QueryForm(**{**data, "service": Service(data["service"])})
     ctx.store.set_status(ticket_id, "processing", ctx.clock.now())
     started = time.monotonic()
     outcome, timings = await evaluate(ctx, form, started + ctx.settings.query_deadline_s)
     status = await deliver(ctx, ticket, form.phone, outcome_message(outcome))
+    notice = await notify(ctx, ticket, status, recipient)
     give_back = status == "failed" or not outcome.kind.uses_quota
     audit = _audit(ticket, outcome, timings, int((time.monotonic() - started) * 1000))
+    audit["notice"] = notice  # the count of notice failures, by reason, is read from here
     ctx.store.finish(ticket, status, ctx.clock.now(), give_back=give_back, audit=audit)
+    ctx.metrics.query_finished(ticket.service, str(outcome.kind), status)
     log.info(
         "query finished",
         extra={
@@ -55,6 +67,7 @@ async def run_query(ctx: Context, ticket_id: str) -> str | None:
             "outcome": outcome.kind,
             "status": status,
             "quota_given_back": give_back,
+            "notice": notice,
         },
     )
     return status
@@ -117,16 +130,20 @@ async def gather_answers(
         if partner not in allowed:
             timings[partner] = 0
             return None
-        start = time.monotonic()
+        start, ok = time.monotonic(), False
         try:
-            return await asyncio.wait_for(call(), max(0.0, deadline - start))
+            answer = await asyncio.wait_for(call(), max(0.0, deadline - start))
+            ok = True
+            return answer
         except (PartnerUnavailable, PartnerRejected, TimeoutError) as exc:
             log.warning(
                 "partner gave no answer", extra={"partner": partner, "error": type(exc).__name__}
             )
             return None
         finally:
-            timings[partner] = int((time.monotonic() - start) * 1000)
+            elapsed = time.monotonic() - start
+            timings[partner] = int(elapsed * 1000)
+            ctx.metrics.partner_call(partner, elapsed, ok)
 
     results = dict(
         zip(calls, await asyncio.gather(*(one(p, c) for p, c in calls.items())), strict=True)
@@ -138,25 +155,71 @@ async def gather_answers(
 
 
 async def deliver(ctx: Context, ticket: Ticket, phone: str, message: Message) -> str:
-    """Send the result SMS exactly once per ticket; "delivered" once the gateway took it."""
-    first_claim = ctx.store.claim_sms(ticket.id)
-    if not first_claim and not getattr(ctx.sms, "idempotent", False):
-        # An earlier delivery may have sent it, and this gateway cannot dedupe: don't risk two.
-        return "delivered"
+    """Send the result SMS exactly once per ticket; "delivered" once the gateway took it.
+
+    A Redis marker, taken before sending, records how far the delivery got. A task delivered
+    again (a crash before the end was recorded) sends again only when that cannot make two:
+    after a delivery that failed for certain, or through an idempotent gateway (the ticket id is
+    its idempotency key). Otherwise it assumes the earlier delivery sent it: at most once.
+    """
+    idempotent = bool(getattr(ctx.sms, "idempotent", False))
+    if not ctx.store.claim_sms(ticket.id):
+        mark = ctx.store.sms_mark(ticket.id)
+        if mark == "sent" or (mark != "failed" and not idempotent):
+            return "delivered"
+        ctx.store.set_sms_mark(ticket.id, "sending")
+    status = await send_with_retries(ctx, ticket, phone, message, idempotent)
+    ctx.store.set_sms_mark(ticket.id, "sent" if status == "delivered" else "failed")
+    return status
+
+
+async def send_with_retries(
+    ctx: Context, ticket: Ticket, phone: str, message: Message, idempotent: bool
+) -> str:
+    """Up to SMS_ATTEMPTS sends, with exponential backoff and jitter between them."""
     for attempt in range(SMS_ATTEMPTS):
+        if attempt:
+            await asyncio.sleep(min(8.0, 0.5 * 2 ** (attempt - 1)) * random.uniform(0.5, 1.0))
         try:
-            # The ticket id is the gateway's idempotency key: a redelivered task sends nothing new.
             await asyncio.to_thread(
                 ctx.sms.send, phone, message.template, message.params, ticket.id
             )
             return "delivered"
         except SmsError as exc:
+            uncertain = isinstance(exc, SmsUncertain)
             log.warning(
                 "result SMS not taken",
-                extra={"ticket": ticket.id, "attempt": attempt, "error": type(exc).__name__},
+                extra={
+                    "ticket": ticket.id,
+                    "attempt": attempt,
+                    "error": type(exc).__name__,
+                    "uncertain": uncertain,
+                },
             )
-            await asyncio.sleep(min(8.0, 0.5 * 2**attempt) * random.uniform(0.5, 1.0))
+            if uncertain and not idempotent:
+                return "delivered"  # it may have gone out, and a resend could not be deduped
     return "failed"
+
+
+async def notify(ctx: Context, ticket: Ticket, status: str, recipient: str) -> str:
+    """The platform notice, at most once per ticket. Whatever the platform does, the query
+    goes on: the result is returned for the audit event and logged (never the recipient)."""
+    if not (ticket.notify and recipient and ctx.notifier is not None):
+        return "none"
+    if not ctx.store.claim_notice(ticket.id):
+        return "earlier"  # an earlier delivery of this task sent it, or tried to
+    notice = build_notice(ticket, status, ctx.clock.now())
+    extra = {"ticket": ticket.id, "platform": ticket.platform}
+    try:
+        sent = await asyncio.to_thread(ctx.notifier.send, ticket.platform, recipient, notice)
+    except NoticeError as exc:
+        log.warning("notice not sent", extra={**extra, "reason": exc.reason})
+        return f"failed:{exc.reason}"
+    except Exception:  # a bug in a notice channel must not undo the SMS
+        log.exception("notice failed unexpectedly", extra=extra)
+        return "failed:error"
+    log.info("notice sent" if sent else "notice channel off", extra=extra)
+    return "sent" if sent else "off"
 
 
 def _audit(

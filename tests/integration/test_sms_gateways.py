@@ -1,0 +1,199 @@
+"""Alibaba Cloud and Tencent Cloud SMS through their real SDKs, against the sandbox's emulation
+of each API (sandbox/sms_clouds.py), which verifies the SDK's signature and keeps the raw
+request."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from dataclasses import replace
+from typing import Any
+
+import aiohttp
+import pytest
+import requests
+
+from app.bootstrap import build_context, build_partner_client, build_sms, build_templates
+from app.config import Settings
+from app.domain.errors import SmsRateLimited
+from app.ports import PlatformUser, SmsError, SmsThrottled, SmsUncertain
+from app.services import codes, queries
+from app.services.context import Caller
+from app.services.run_query import run_query
+from tests.integration.flows import phone_cards_person
+from tests.support import Sandbox, make_phone
+
+CODE_PARAMS = {"code": "482913", "minutes": "5", "service_name": "移动电话卡"}
+
+
+def gateway(settings: Settings, provider: str, **changes: Any) -> Any:
+    changed = replace(settings, sms_provider=provider, **changes)
+    return build_sms(changed, build_templates(changed))
+
+
+def raw_requests(sandbox: Sandbox, provider: str) -> list[dict[str, Any]]:
+    r = requests.get(f"{sandbox.url}/_sandbox/sms/raw", params={"provider": provider}, timeout=5)
+    assert r.status_code == 200
+    return r.json()["requests"]  # type: ignore[no-any-return]
+
+
+def test_aliyun_sends_exactly_this_request(settings, sandbox):
+    phone = make_phone()
+    message_id = gateway(settings, "aliyun").send(phone, "code", CODE_PARAMS, "key-aliyun-1")
+    assert message_id
+    raw = raw_requests(sandbox, "aliyun")[-1]
+    assert (raw["method"], raw["path"], raw["body"]) == ("POST", "/", "")
+    assert raw["query"] == {
+        "OutId": "key-aliyun-1",
+        "PhoneNumbers": phone,
+        "SignName": "一证通查",
+        "TemplateCode": "SMS_480000001",
+        "TemplateParam": '{"code":"482913","minutes":"5","service_name":"移动电话卡"}',
+    }
+    headers = raw["headers"]
+    assert headers["x-acs-action"] == "SendSms"
+    assert headers["x-acs-version"] == "2017-05-25"
+    assert headers["x-acs-content-sha256"] == (
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"  # SHA-256 of b""
+    )
+    assert headers["Authorization"].startswith(
+        "ACS3-HMAC-SHA256 Credential=sandbox-aliyun-ak,SignedHeaders=accept;host;"
+    )
+    [message] = sandbox.sms(phone)
+    assert message["template"] == "code" and message["params"] == CODE_PARAMS
+    assert message["text"] == (
+        "【一证通查】您的验证码为482913,5分钟内有效。您正在使用“移动电话卡”查询服务,请勿将验证码告知他人。"
+    )
+
+
+def test_tencent_sends_exactly_this_request(settings, sandbox):
+    phone = make_phone()
+    gateway(settings, "tencent").send(phone, "code", CODE_PARAMS, "key-tencent-1")
+    raw = raw_requests(sandbox, "tencent")[-1]
+    assert (raw["method"], raw["path"], raw["query"]) == ("POST", "/", {})
+    assert json.loads(raw["body"]) == {
+        "PhoneNumberSet": [f"+86{phone}"],
+        "SmsSdkAppId": "1400000000",
+        "TemplateId": "2000001",
+        "SignName": "一证通查",
+        "TemplateParamSet": ["482913", "5", "移动电话卡"],  # the template text's order
+        "SessionContext": "key-tencent-1",
+    }
+    headers = raw["headers"]
+    assert headers["X-TC-Action"] == "SendSms"
+    assert headers["X-TC-Version"] == "2021-01-11"
+    assert headers["X-TC-Region"] == "ap-guangzhou"
+    assert headers["Content-Type"] == "application/json"
+    assert re.fullmatch(
+        r"TC3-HMAC-SHA256 Credential=sandbox-tencent-id/\d{4}-\d\d-\d\d/sms/tc3_request, "
+        r"SignedHeaders=content-type;host, Signature=[0-9a-f]{64}",
+        headers["Authorization"],
+    )
+    [message] = sandbox.sms(phone)
+    assert message["params"] == CODE_PARAMS and message["text"].startswith(
+        "【一证通查】您的验证码为482913"
+    )
+
+
+@pytest.mark.parametrize(
+    ("provider", "changes", "code"),
+    [
+        ("aliyun", {"aliyun_access_key_secret": "wrong"}, "SignatureDoesNotMatch"),
+        ("aliyun", {"aliyun_access_key_id": "nobody"}, "InvalidAccessKeyId.NotFound"),
+        ("tencent", {"tencent_secret_key": "wrong"}, "AuthFailure.SignatureFailure"),
+        ("tencent", {"tencent_sms_app_id": "1400999999"}, "InvalidParameterValue.SdkAppIdNotExist"),
+        ("aliyun", {"sms_signature": "别的签名"}, "isv.SMS_SIGNATURE_ILLEGAL"),
+    ],
+)
+def test_bad_keys_and_settings_are_refusals_and_nothing_is_sent(
+    settings, sandbox, provider, changes, code
+):
+    phone = make_phone()
+    with pytest.raises(SmsError) as info:
+        gateway(settings, provider, **changes).send(phone, "mismatch", {}, "key-bad")
+    assert type(info.value) is SmsError and str(info.value) == code
+    assert sandbox.sms(phone) == []
+
+
+@pytest.mark.parametrize(
+    ("provider", "code"),
+    [("aliyun", "isv.BUSINESS_LIMIT_CONTROL"), ("tencent", "LimitExceeded.PhoneNumberDailyLimit")],
+)
+def test_per_number_limits_are_throttled(settings, sandbox, provider, code):
+    sandbox.fault("sms", "limit")
+    with pytest.raises(SmsThrottled) as info:
+        gateway(settings, provider).send(make_phone(), "code", CODE_PARAMS, "key-limit")
+    assert str(info.value) == code
+
+
+@pytest.mark.parametrize("provider", ["aliyun", "tencent"])
+def test_a_failing_gateway_is_an_error_and_a_silent_one_is_uncertain(settings, sandbox, provider):
+    sandbox.fault("sms", "error")
+    with pytest.raises(SmsError) as info:
+        gateway(settings, provider).send(make_phone(), "mismatch", {}, "key-500")
+    assert not isinstance(info.value, SmsUncertain)
+    sandbox.fault("sms", "timeout")
+    with pytest.raises(SmsUncertain):
+        gateway(settings, provider, sms_timeout_s=0.5).send(make_phone(), "mismatch", {}, "k")
+
+
+def test_tencent_gets_a_short_list_of_what_could_not_be_checked(settings, sandbox):
+    phone = make_phone()
+    params = {p: "1" for p in ("wechat", "qq", "xianyu", "dingtalk", "alipay", "baidu")}
+    params |= {p: "1" for p in ("kuaishou", "douyin", "jd", "meituan")}
+    params |= {"taobao": "-", "total": "10", "unavailable": "淘宝、闲鱼、钉钉"}
+    gateway(settings, "tencent").send(phone, "internet_accounts_partial", params, "key-partial")
+    [message] = sandbox.sms(phone)
+    assert message["params"]["unavailable"] == "部分企业"
+    assert message["text"].endswith("部分企业暂时无法查询,请稍后重试,本次不计入查询次数。")
+
+
+@pytest.mark.parametrize("provider", ["aliyun", "tencent"])
+def test_a_refused_code_sms_gives_the_quota_back(settings, sandbox, provider):
+    ctx = build_context(replace(settings, sms_provider=provider))
+    form = phone_cards_person(sandbox)
+    caller = Caller(PlatformUser("wechat", f"sbx_quota_{provider}"), "127.0.0.1")
+    sandbox.fault("sms", "limit")
+    with pytest.raises(SmsRateLimited):
+        codes.request_code(ctx, caller, form)
+    sandbox.clear_faults()
+    assert codes.request_code(ctx, caller, form).sent_to.endswith(form["phone"][-4:])
+
+
+class HeldQueue:
+    def __init__(self) -> None:
+        self.tickets: list[str] = []
+
+    def enqueue_run_query(self, ticket_id: str) -> None:
+        self.tickets.append(ticket_id)
+
+
+@pytest.mark.parametrize("provider", ["aliyun", "tencent"])
+def test_a_query_through_a_cloud_gateway_sends_one_result_even_when_run_again(
+    settings, sandbox, redis_client, provider
+):
+    from adapters import redis_keys
+
+    ctx = build_context(replace(settings, sms_provider=provider))
+    assert ctx.sms.idempotent is False
+    ctx.queue = held = HeldQueue()
+    form = phone_cards_person(sandbox)
+    caller = Caller(PlatformUser("wechat", f"sbx_cloud_{provider}"), "127.0.0.1")
+    codes.request_code(ctx, caller, form)
+    queries.submit_query(ctx, caller, {**form, "code": sandbox.last_code(form["phone"])})
+    (ticket,) = held.tickets
+    sealed = redis_client.get(redis_keys.sealed_form(ticket))
+
+    async def run_twice() -> None:
+        async with aiohttp.ClientSession() as session:
+            ctx.operators = ctx.platforms = build_partner_client(settings, session)
+            assert await run_query(ctx, ticket) == "delivered"
+            redis_client.hset(redis_keys.ticket(ticket), "status", "processing")  # the crash
+            redis_client.set(redis_keys.sealed_form(ticket), sealed)
+            assert await run_query(ctx, ticket) == "delivered"
+
+    asyncio.run(run_twice())
+    messages = sandbox.sms(form["phone"])
+    assert [m["template"] for m in messages] == ["code", "phone_cards_result"]
+    assert messages[-1]["text"].startswith("【一证通查】您查询的证件号码名下共有在网移动电话卡1张")
