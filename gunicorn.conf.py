@@ -27,6 +27,16 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
 errorlog = "-"
 loglevel = "info"
+
+
+def child_exit(server: object, worker: object) -> None:
+    """Prometheus multi-process mode: a dead worker's live gauges must not linger."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]
+
+
 # The request body limit is enforced by the app (16 KiB on /api); this bounds header abuse.
 limit_request_line = 4094
 limit_request_fields = 64

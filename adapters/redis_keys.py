@@ -52,6 +52,10 @@ def sms_marker(ticket_id: str) -> str:
     return f"{PREFIX}:sms:{{t:{ticket_id}}}"
 
 
+def notice_marker(ticket_id: str) -> str:
+    return f"{PREFIX}:notice:{{t:{ticket_id}}}"
+
+
 def breaker(partner_id: str) -> str:
     return f"{PREFIX}:breaker:{{b:{partner_id}}}"
 
@@ -89,3 +93,11 @@ def oa_access_token(appid: str) -> str:
 def oa_access_token_lock(appid: str) -> str:
     """Held by the one process that refreshes the token; same slot as the token."""
     return f"{PREFIX}:oa:token:{{w:{appid}}}:lock"
+
+
+# --- the H5 pages (issue 3) -----------------------------------------------------------------
+
+
+def oauth_state(state_h: str) -> str:
+    """A pending WeChat web OAuth state (keyed hash) -> the H5 page to return to; TTL minutes."""
+    return f"{PREFIX}:h5:oauth:{{o:{state_h}}}"

@@ -209,6 +209,23 @@ class RedisStore:
         return bool(self.redis.set(keys.sms_marker(ticket_id), "1", nx=True, ex=SMS_MARKER_TTL_S))
 
     @_unavailable_on_redis_error
+    def sms_mark(self, ticket_id: str) -> str:
+        value = self.redis.get(keys.sms_marker(ticket_id))
+        if value is None:
+            return ""
+        mark = value.decode() if isinstance(value, bytes) else str(value)
+        return "sending" if mark == "1" else mark  # claim_sms writes "1"
+
+    @_unavailable_on_redis_error
+    def set_sms_mark(self, ticket_id: str, mark: str) -> None:
+        self.redis.set(keys.sms_marker(ticket_id), mark, ex=SMS_MARKER_TTL_S)
+
+    @_unavailable_on_redis_error
+    def claim_notice(self, ticket_id: str) -> bool:
+        marker = keys.notice_marker(ticket_id)
+        return bool(self.redis.set(marker, "1", nx=True, ex=SMS_MARKER_TTL_S))
+
+    @_unavailable_on_redis_error
     def breaker_states(self, partner_ids: Sequence[str], now: float) -> dict[str, str]:
         pipe = self.redis.pipeline(transaction=False)
         for partner_id in partner_ids:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 
+from app import logs
+
 QUEUE = "queries"
+NAMESPACE = "yzt-tasks"
 RUN_QUERY = "run_query"
 
 
@@ -17,7 +20,7 @@ def redis_broker(url: str) -> RedisBroker:
     return RedisBroker(
         maintenance_chance=100_000,
         url=url,
-        namespace="yzt-tasks",
+        namespace=NAMESPACE,
         heartbeat_timeout=15_000,
         socket_timeout=2,
         socket_connect_timeout=2,
@@ -31,6 +34,10 @@ class DramatiqQueue:
 
     def enqueue_run_query(self, ticket_id: str) -> None:
         message: dramatiq.Message[None] = dramatiq.Message(
-            queue_name=QUEUE, actor_name=RUN_QUERY, args=(ticket_id,), kwargs={}, options={}
+            queue_name=QUEUE,
+            actor_name=RUN_QUERY,
+            args=(ticket_id,),
+            kwargs={"request_id": logs.request_id.get()},
+            options={},
         )
         self._broker.enqueue(message)

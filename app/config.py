@@ -10,6 +10,13 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SANDBOX_SECRET_KEY = "sandbox-only-secret-key-change-me-in-production"
+# Our notice values -> the template's keywords; the keyword's type (thing, phrase...) sets its limit
+NOTICE_FIELDS_WECHAT = (
+    "service=thing1,status=phrase2,phone=character_string3,time=time4,remark=thing5"
+)
+NOTICE_FIELDS_ALIPAY = (
+    "service=keyword1,status=keyword2,phone=keyword3,time=keyword4,remark=keyword5"
+)
 
 
 class ConfigError(ValueError):
@@ -47,12 +54,39 @@ class Settings:
     public_url: str = ""  # where users reach the API and H5 pages; sandbox: http://127.0.0.1:$PORT
     wechat_oa_replay_window_s: int = 300  # callback timestamps further from now are refused (403)
     wechat_oa_menu_pagepath: str = ""  # with WECHAT_MP_APPID: the 一证通查 button opens this page
+    wechat_oauth_base: str = "https://open.weixin.qq.com"  # H5 web OAuth authorize page
+    guides_file: str = str(ROOT / "app" / "data" / "guides.yaml")  # 解绑与明细查询说明
+    hotlines_file: str = str(ROOT / "app" / "data" / "hotlines.yaml")
     # --- notices, SMS providers and Sentry (issue 4): add fields below this line ---
+    sms_templates_file: str = ""  # the registered templates and their codes; "" = notices/'s
+    sms_timeout_s: float = 5.0  # one SMS gateway call; a read timeout is an uncertain send
+    aliyun_access_key_id: str = ""  # SMS_PROVIDER=aliyun: Alibaba Cloud SMS (dysmsapi)
+    aliyun_access_key_secret: str = ""
+    aliyun_sms_endpoint: str = "https://dysmsapi.aliyuncs.com"
+    tencent_secret_id: str = ""  # SMS_PROVIDER=tencent: Tencent Cloud SMS (2021-01-11)
+    tencent_secret_key: str = ""
+    tencent_sms_app_id: str = ""  # SmsSdkAppId
+    tencent_sms_region: str = "ap-guangzhou"
+    tencent_sms_endpoint: str = "https://sms.tencentcloudapi.com"
+    tencent_sms_max_param_chars: int = 6  # newer Tencent accounts: 6 characters per variable
+    # platform notices: an empty template id turns that channel off
+    notice_timeout_s: float = 3.0
+    wechat_mp_notice_template_id: str = ""  # mini-program subscribe message (platform wechat)
+    wechat_mp_notice_fields: str = NOTICE_FIELDS_WECHAT
+    wechat_mp_notice_page: str = ""
+    wechat_oa_notice_template_id: str = ""  # official-account template message (H5 users)
+    wechat_oa_notice_fields: str = NOTICE_FIELDS_WECHAT
+    wechat_oa_notice_url: str = ""
+    alipay_notice_template_id: str = ""  # Alipay mini-program template message
+    alipay_notice_fields: str = NOTICE_FIELDS_ALIPAY
+    alipay_notice_page: str = ""
+    sentry_environment: str = "production"
     # --- end of issue sections ---
     # rules (product.md); limits are configuration
     code_quota_window_s: int = 86400
     code_limit_per_user_day: int = 5
     code_limit_per_ip_hour: int = 60
+    form_seal_keys: str = ""  # key rotation for sealed forms: "2:secret,1:older" (newest first)
     trusted_proxy_count: int = 0  # reverse proxies in front whose X-Forwarded-For we trust
     code_limit_global_per_minute: int = 20000  # all code SMS together: protects the SMS budget
     code_ttl_s: int = 300
@@ -113,6 +147,18 @@ class Settings:
             "sms_endpoint": f"{self.sandbox_url}/sms/v1/send",
             "sms_secret": "sandbox-secret-sms",
             "public_url": f"http://127.0.0.1:{self.port}",
+            "wechat_oauth_base": self.sandbox_url,
+            "aliyun_access_key_id": "sandbox-aliyun-ak",
+            "aliyun_access_key_secret": "sandbox-aliyun-secret",
+            "aliyun_sms_endpoint": self.sandbox_url,
+            "tencent_secret_id": "sandbox-tencent-id",
+            "tencent_secret_key": "sandbox-tencent-key",
+            "tencent_sms_app_id": "1400000000",
+            "tencent_sms_endpoint": self.sandbox_url,
+            "wechat_mp_notice_template_id": "sbx-mp-result",
+            "wechat_oa_notice_template_id": "sbx-oa-result",
+            "alipay_notice_template_id": "sbx-alipay-result",
+            "sentry_environment": "sandbox",
         }
         return replace(self, **{k: v for k, v in defaults.items() if k not in given})
 

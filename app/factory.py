@@ -9,9 +9,10 @@ from flask import Flask, Response, g, jsonify, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from adapters import redis_keys
-from app import cli, h5, logs, official_account
+from app import cli, h5, logs, metrics, official_account
 from app.bootstrap import build_context
 from app.config import Settings
+from app.sentry import init_sentry
 from app.services.context import Context
 from miniprogram_api.api import MAX_BODY_BYTES, register_api
 
@@ -20,6 +21,7 @@ def create_app(config: Settings | Context | None = None) -> Flask:
     """config: Settings (built from the environment when None), or a ready Context (tests)."""
     ctx = config if isinstance(config, Context) else build_context(config or Settings.from_env())
     logs.configure("api")
+    init_sentry(ctx.settings, "api")
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.extensions["yzt"] = ctx
@@ -28,6 +30,7 @@ def create_app(config: Settings | Context | None = None) -> Flask:
     register_api(app)
     register_proxy_fix(app, ctx.settings.trusted_proxy_count)
     cli.init_app(app)
+    metrics.init_app(app)
     official_account.init_app(app)
     h5.init_app(app)
     return app

@@ -151,6 +151,16 @@ class Store(Protocol):
         """Mark the result SMS as being sent; False if an earlier delivery already marked it."""
         ...
 
+    def sms_mark(self, ticket_id: str) -> str:
+        """How far the delivery holding the marker got: "sending", "sent", "failed" or ""."""
+        ...
+
+    def set_sms_mark(self, ticket_id: str, mark: str) -> None: ...
+
+    def claim_notice(self, ticket_id: str) -> bool:
+        """Mark the platform notice as being sent; False if an earlier delivery already did."""
+        ...
+
     def breaker_states(self, partner_ids: Sequence[str], now: float) -> dict[str, str]:
         """Each partner's circuit breaker: "closed", "open" or "half_open" (cool-down over)."""
         ...
@@ -168,3 +178,59 @@ class Store(Protocol):
     ) -> None:
         """Record the end: status, purge the form, give back the quota, append the audit event."""
         ...
+
+
+# --- the result's other channels: uncertain SMS, platform notices (issue 4) -------------------
+
+
+class SmsUncertain(SmsError):
+    """The gateway may have taken the message (no answer after sending): resending may double it."""
+
+
+class NoticeError(Exception):
+    """The platform did not take the notice. `reason` is one word, fit for logs and counters."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class NoticeRefused(NoticeError):
+    """Refused for good: no authorisation left (43101), a bad template, field or user."""
+
+
+class NoticeUnavailable(NoticeError):
+    """Unreachable, failing, or its token refused even after a refresh."""
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What a platform notice says (notices/platform.py): short values, never a count."""
+
+    ticket_id: str
+    values: Mapping[str, str]  # service, status, phone (masked), time, remark
+
+
+class PlatformNotifier(Protocol):
+    def send(self, platform: str, recipient: str, notice: Notice) -> bool:
+        """Send to the user (openid / user_id) on their platform. False: that channel is off.
+
+        Raises NoticeError when the platform does not take it.
+        """
+        ...
+
+
+class Metrics(Protocol):
+    """What the use cases count. The adapter exports it (Prometheus); the default counts nothing."""
+
+    def partner_call(self, partner: str, seconds: float, ok: bool) -> None: ...
+
+    def query_finished(self, service: str, outcome: str, status: str) -> None: ...
+
+
+class NoMetrics:
+    def partner_call(self, partner: str, seconds: float, ok: bool) -> None:
+        return None
+
+    def query_finished(self, service: str, outcome: str, status: str) -> None:
+        return None

@@ -67,8 +67,18 @@ def start_worker(env: dict[str, str], **kwargs: object) -> subprocess.Popen[byte
     return start("worker", args, env, **kwargs)
 
 
+def metrics_dir(env: dict[str, str], root: Path) -> None:
+    """One Prometheus multi-process directory for the API and workers of this host, emptied at
+    start: files from an earlier run would count again."""
+    directory = Path(env.setdefault("PROMETHEUS_MULTIPROC_DIR", str(root / "prometheus")))
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
+
+
 def main() -> int:
     env = child_env()
+    metrics_dir(env, VAR)
     env.setdefault("GUNICORN_ACCESS_LOG", "-")
     env.setdefault("WEB_CONCURRENCY", "2")
     children: Children = []

@@ -19,6 +19,7 @@ from adapters.task_queue import QUEUE, RUN_QUERY, redis_broker
 from app import logs
 from app.bootstrap import build_context, build_partner_client
 from app.config import Settings
+from app.sentry import init_sentry
 from app.services import run_query as run_query_case
 from app.services.context import Context
 
@@ -50,6 +51,7 @@ class Heartbeat(Middleware):
 
 settings = Settings.from_env()
 logs.configure("worker")
+init_sentry(settings, "worker")  # before the broker: the integration hooks Broker.__init__
 broker = redis_broker(settings.redis_url)
 broker.add_middleware(AsyncIO())
 broker.add_middleware(Heartbeat(settings.redis_url))
@@ -76,6 +78,6 @@ async def worker_context() -> Context:
     max_backoff=60_000,
     time_limit=180_000,
 )
-async def run_query(ticket_id: str) -> None:
-    logs.request_id.set(ticket_id[:8])
+async def run_query(ticket_id: str, request_id: str = "-") -> None:
+    logs.request_id.set(request_id)  # the API request that accepted the query: one trail
     await run_query_case.run_query(await worker_context(), ticket_id)

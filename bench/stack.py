@@ -10,7 +10,7 @@ from pathlib import Path
 import psutil
 
 from app.embedded_redis import free_port, start_redis, wait_for_port
-from app.stack import child_env, shutdown, start_api, start_sandbox, start_worker
+from app.stack import child_env, metrics_dir, shutdown, start_api, start_sandbox, start_worker
 
 
 class BenchStack:
@@ -44,6 +44,7 @@ class BenchStack:
                 "CODE_TTL_S": "900",
             }
         )
+        metrics_dir(self.env, workdir)
         self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
 
     @property

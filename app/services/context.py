@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from app.config import Settings
+from app.domain.guides import Guidance
 from app.domain.hashing import KeyedHasher
 from app.domain.providers import Registry
 from app.ports import (
     Clock,
     Identity,
+    Metrics,
+    NoMetrics,
     Operators,
+    PlatformNotifier,
     Platforms,
     PlatformUser,
     Sealer,
@@ -35,6 +39,9 @@ class Context:
     clock: Clock
     operators: Operators | None = None  # only the worker calls partners
     platforms: Platforms | None = None
+    notifier: PlatformNotifier | None = None  # None: no platform notices
+    metrics: Metrics = field(default_factory=NoMetrics)
+    guidance: Guidance | None = None  # 解绑与明细查询说明 and hotlines, checked at start
 
 
 @dataclass(frozen=True)

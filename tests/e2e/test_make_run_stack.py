@@ -95,6 +95,32 @@ def test_a_phone_cards_query_over_http(stack):
     assert result["template"] == "phone_cards_result" and result["params"]["ctcc"] == "1"
 
 
+def metric(text: str, name: str, **labels: str) -> float:
+    """The value of one sample in Prometheus text format (0 when absent)."""
+    for line in text.splitlines():
+        if line.startswith(f"{name}{{") and all(f'{k}="{v}"' in line for k, v in labels.items()):
+            return float(line.rsplit(" ", 1)[1])
+        if not labels and line.startswith(f"{name} "):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def test_metrics_add_up_api_and_worker_processes(stack):
+    text = requests.get(f"{stack['api']}/metrics", timeout=5).text
+    # the query of the test above, counted by the worker process, seen through the API
+    assert (
+        metric(
+            text, "yzt_queries_total", service="phone_cards", outcome="result", status="delivered"
+        )
+        >= 1
+    )
+    assert metric(text, "yzt_partner_call_seconds_count", partner="ctcc") >= 1
+    assert metric(text, "yzt_http_requests_total", endpoint="api_v1.Queries", status="202") >= 1
+    assert metric(text, "yzt_code_sms_total", result="sent") >= 1
+    assert metric(text, "yzt_breaker_open", partner="cmcc") == 0
+    assert 'yzt_queue_messages{state="waiting"}' in text
+
+
 def test_sigterm_stops_everything_it_started(stack):
     pid = int(stack["pid"])
     children = subprocess.run(

@@ -58,8 +58,9 @@ def request_code(client: Any, token: str, form: dict[str, Any], **kw: Any) -> An
     return client.post("/api/v1/verification-codes", json=form, headers=auth(token), **kw)
 
 
-def submit(client: Any, token: str, form: dict[str, Any], code: str, **extra: Any) -> Any:
-    return client.post("/api/v1/queries", json={**form, "code": code, **extra}, headers=auth(token))
+def submit(client: Any, token: str, form: dict[str, Any], code: str | None, **extra: Any) -> Any:
+    body = {**form, **({} if code is None else {"code": code}), **extra}
+    return client.post("/api/v1/queries", json=body, headers=auth(token))
 
 
 def run_query(

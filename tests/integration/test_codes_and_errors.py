@@ -199,3 +199,17 @@ def test_malformed_requests_get_json_4xx(client):
         json={"service": "phone_cards", "phone": "13800138000"},
     )
     assert "\\u" not in raw.get_data(as_text=True)
+
+
+def test_missing_keys_are_reported_with_every_other_wrong_field(client):
+    token = login(client)
+    r = request_code(client, token, {"service": "phone_cards", "name": "Zhang", "agree": True})
+    assert r.status_code == 422
+    assert r.get_json()["error"]["fields"] == {
+        "name": ["姓名只能包含汉字和·"],
+        "id_number": ["请填写身份证号"],
+        "phone": ["请填写手机号"],
+    }
+    r = submit(client, token, {"service": "internet_accounts", "agree": True}, code=None)
+    fields = r.get_json()["error"]["fields"]
+    assert set(fields) == {"phone", "id_last6", "code"}

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import random
+import time
 from dataclasses import replace
 
+from tests.conftest import LOGS
 from tests.integration.flows import accounts_person, login, request_code, run_query
 
 
@@ -71,3 +73,30 @@ def test_partners_check_pings_every_partner_and_names_the_broken_one(flask_app, 
     assert all(" ok " in line for line in lines if not line.startswith("jd "))
     sandbox.clear_faults()
     assert flask_app.test_cli_runner().invoke(args=["partners", "check"]).exit_code == 0
+
+
+def test_the_request_id_follows_the_query_into_the_worker(client, sandbox):
+    form = accounts_person(sandbox, {})
+    token = login(client)
+    request_code(client, token, form)
+    request_id = f"trail{random.randint(10**9, 10**10)}"
+    r = client.post(
+        "/api/v1/queries",
+        json={**form, "code": sandbox.last_code(form["phone"])},
+        headers={"Authorization": f"Bearer {token}", "X-Request-Id": request_id},
+    )
+    assert r.status_code == 202 and r.headers["X-Request-Id"] == request_id
+    ticket = r.get_json()["ticket"]
+    sandbox.wait_for_sms(form["phone"], 2)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        lines = [
+            json.loads(line)
+            for line in (LOGS / "worker.log").read_text().splitlines()
+            if line.startswith("{") and ticket in line
+        ]
+        if any(line.get("msg") == "query finished" for line in lines):
+            break
+        time.sleep(0.1)
+    finished = [line for line in lines if line.get("msg") == "query finished"]
+    assert finished and finished[0]["request_id"] == request_id

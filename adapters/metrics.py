@@ -1,0 +1,94 @@
+"""Prometheus metrics, correct under multi-process gunicorn and Dramatiq.
+
+With PROMETHEUS_MULTIPROC_DIR set (the stack and deploy/ set it), every process of a host
+writes its counters to files there, and /metrics on any API process adds them all up; the
+worker processes on that host are included. Without it (tests), the process's own registry
+is exported. Breaker states and queue depth are read from Redis when /metrics is scraped.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from adapters.task_queue import NAMESPACE, QUEUE
+
+HTTP_REQUESTS = Counter("yzt_http_requests_total", "API requests", ["endpoint", "status"])
+CODE_SMS = Counter("yzt_code_sms_total", "Code SMS requests by result", ["result"])
+QUERIES = Counter("yzt_queries_total", "Finished queries", ["service", "outcome", "status"])
+PARTNER_SECONDS = Histogram(
+    "yzt_partner_call_seconds",
+    "Partner call latency (after retries)",
+    ["partner"],
+    buckets=(0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2, 3, 5, 10),
+)
+PARTNER_ERRORS = Counter("yzt_partner_errors_total", "Partner calls without an answer", ["partner"])
+CODE_RESULTS = {202: "sent", 429: "refused", 503: "failed"}
+
+
+class PrometheusMetrics:
+    """The Metrics port."""
+
+    def partner_call(self, partner: str, seconds: float, ok: bool) -> None:
+        PARTNER_SECONDS.labels(partner).observe(seconds)
+        if not ok:
+            PARTNER_ERRORS.labels(partner).inc()
+
+    def query_finished(self, service: str, outcome: str, status: str) -> None:
+        QUERIES.labels(service, outcome, status).inc()
+
+
+def observe_request(endpoint: str, status: int) -> None:
+    HTTP_REQUESTS.labels(endpoint, str(status)).inc()
+    if endpoint == "api_v1.VerificationCodes":
+        CODE_SMS.labels(CODE_RESULTS.get(status, "invalid")).inc()
+
+
+class StateCollector(Collector):
+    """Read at scrape time: each partner's breaker and the task queue's depth."""
+
+    def __init__(self, store: Any, partner_ids: Sequence[str], now: float) -> None:
+        self.store, self.partner_ids, self.now = store, partner_ids, now
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        breakers = GaugeMetricFamily(
+            "yzt_breaker_open",
+            "1 while a partner's breaker is open, 0.5 half-open",
+            labels=["partner"],
+        )
+        value = {"closed": 0.0, "half_open": 0.5, "open": 1.0}
+        for partner, state in self.store.breaker_states(self.partner_ids, self.now).items():
+            breakers.add_metric([partner], value[state])
+        yield breakers
+        queue = GaugeMetricFamily("yzt_queue_messages", "Queries queued", labels=["state"])
+        waiting = self.store.redis.llen(f"{NAMESPACE}:{QUEUE}")
+        total = self.store.redis.hlen(f"{NAMESPACE}:{QUEUE}.msgs")
+        queue.add_metric(["waiting"], float(waiting))
+        queue.add_metric(["in_flight"], float(max(0, total - waiting)))
+        yield queue
+
+
+def exposition(state: Collector | None) -> bytes:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        output = generate_latest(registry)
+    else:
+        output = generate_latest(REGISTRY)
+    if state is not None:
+        live = CollectorRegistry()
+        live.register(state)
+        output += generate_latest(live)
+    return output
