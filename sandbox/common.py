@@ -55,7 +55,7 @@ async def emulate_partner(request: web.Request, partner: str) -> web.Response | 
     fault = app[STATE].fault(partner)
     if fault.mode == "slow":
         await asyncio.sleep(fault.latency_ms / 1000)
-    elif fault.mode == "error":
+    elif fault.mode == "error" or (fault.mode == "flapping" and app[STATE].flaps(partner)):
         return json_response({"error": "injected"}, status=500)
     elif fault.mode == "timeout":
         await _hang(request)

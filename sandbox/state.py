@@ -14,7 +14,7 @@ from typing import Any
 
 CARD_STATUSES = ("active", "suspended", "cancelled")
 IN_SERVICE = ("active", "suspended")
-FAULT_MODES = ("ok", "error", "timeout", "slow")
+FAULT_MODES = ("ok", "error", "timeout", "slow", "flapping")  # flapping: every other call fails
 SMS_FAULT_MODES = (*FAULT_MODES, "limit")
 TOKEN_TTL_S = 7200
 
@@ -57,6 +57,7 @@ class SandboxState:
     sms_by_out_id: dict[str, str] = field(default_factory=dict)  # out_id -> message_id
     notices: list[dict[str, Any]] = field(default_factory=list)
     faults: dict[str, Fault] = field(default_factory=dict)
+    flap_counts: dict[str, int] = field(default_factory=dict)
     nonces: dict[tuple[str, str], float] = field(default_factory=dict)
     _nonce_order: deque[tuple[float, tuple[str, str]]] = field(default_factory=deque)
     # WeChat access tokens outlive a reset, like the keys: the app may cache them.
@@ -74,6 +75,7 @@ class SandboxState:
         self.sms_raw.clear()
         self.notices.clear()
         self.faults.clear()
+        self.flap_counts.clear()
         self.nonces.clear()
         self._nonce_order.clear()
         self.menus.clear()
@@ -118,7 +120,13 @@ class SandboxState:
     def fault(self, partner: str) -> Fault:
         return self.faults.get(partner, Fault())
 
+    def flaps(self, partner: str) -> bool:
+        """For a flapping partner: True on every other call, starting with the first."""
+        self.flap_counts[partner] = self.flap_counts.get(partner, 0) + 1
+        return self.flap_counts[partner] % 2 == 1
+
     def set_fault(self, partner: str, fault: Fault) -> None:
+        self.flap_counts.pop(partner, None)
         if fault.mode == "ok":
             self.faults.pop(partner, None)
         else:
