@@ -111,6 +111,10 @@ async def run(args: argparse.Namespace, stack: BenchStack, sampler: Sampler) -> 
         figures["sandbox_cpu_ms_per_query"] = (
             1000 * (cpu_after["sandbox"] - cpu_before["sandbox"]) / completed
         )
+        figures["cpu_ms_per_query_by_part"] = {
+            part: round(1000 * (cpu_after[part] - cpu_before[part]) / completed, 2)
+            for part in ("api", "worker", "redis", "sandbox")
+        }
         figures["timeline"] = timeline(sustained, done, run_start)
     return figures
 
@@ -166,7 +170,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--worker-processes", type=int, default=2)
-    parser.add_argument("--worker-threads", type=int, default=64)
+    parser.add_argument("--worker-threads", type=int, default=16)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     parser.add_argument("--tiny", action="store_true", help="seconds, not minutes: a smoke run")

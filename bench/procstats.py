@@ -38,8 +38,9 @@ class Sampler:
             self._stop.wait(self.every_s)
 
     def cpu_seconds(self) -> dict[str, float]:
-        """User + system CPU of our processes (API, workers, Redis) and of the sandbox."""
-        return {"ours": self._cpu(*OURS), "sandbox": self._cpu("sandbox")}
+        """User + system CPU of our processes (API, workers, Redis), each part, and the sandbox."""
+        parts = {name: self._cpu(name) for name in (*OURS, "sandbox")}
+        return {"ours": sum(parts[name] for name in OURS), **parts}
 
     def _cpu(self, *names: str) -> float:
         total = 0.0
