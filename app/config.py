@@ -167,6 +167,9 @@ class Settings:
             raise ConfigError("SECRET_KEY must be set (at least 16 characters)")
         if self.code_max_attempts < 1 or self.code_ttl_s < 30:
             raise ConfigError("code settings are out of range")
+        if not self.public_url.startswith(("http://", "https://")):
+            # replies, the menu and the H5 OAuth redirect all need the address phones use
+            raise ConfigError("PUBLIC_URL must be set, e.g. https://yzt.example.gov.cn")
 
     def partner_secret(self, partner_id: str, secret_env: str) -> bytes:
         secret = self.partner_secrets.get(secret_env)
