@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import functools
 import logging
-import os
-from pathlib import Path
 from typing import Any
 
+from adapters.alipay_app import AlipayApp
 from app.ports import LoginRejected, PartnerUnavailable, PlatformUser
 
 log = logging.getLogger(__name__)
@@ -60,33 +58,13 @@ class WeChatLogin:
 class AlipayLogin:
     """alipay.system.oauth.token through python-alipay-sdk's server_api."""
 
-    def __init__(
-        self,
-        appid: str,
-        app_private_key: str,
-        alipay_public_key: str,
-        gateway: str,
-        timeout_s: float = 3.0,
-    ) -> None:
-        self._appid = appid
-        self._private_key = app_private_key
-        self._public_key = alipay_public_key
-        self._gateway = gateway
-        self._timeout = timeout_s
+    def __init__(self, app: AlipayApp) -> None:
+        self._app = app
 
     def user_id(self, code: str) -> str:
-        from alipay import AliPay, AliPayConfig
         from alipay.exceptions import AliPayException, AliPayValidationError
 
-        os.environ.setdefault("TZ", "Asia/Shanghai")  # the SDK stamps requests in local time
-        client = AliPay(
-            appid=self._appid,
-            app_private_key_string=_pem(self._private_key),
-            alipay_public_key_string=_pem(self._public_key),
-            sign_type="RSA2",
-            config=AliPayConfig(timeout=self._timeout),
-        )
-        client._gateway = self._gateway
+        client = self._app.client()
         try:
             answer = client.server_api(
                 "alipay.system.oauth.token", grant_type="authorization_code", code=code
@@ -101,9 +79,3 @@ class AlipayLogin:
         except OSError as exc:  # urllib's URLError and timeouts
             raise PartnerUnavailable(type(exc).__name__) from None
         return str(answer.get("user_id") or answer["open_id"])
-
-
-@functools.cache
-def _pem(value: str) -> str:
-    """A PEM given inline, or a path to a PEM file (read once)."""
-    return value if "-----BEGIN" in value else Path(value).read_text(encoding="ascii")

@@ -9,6 +9,7 @@ from pathlib import Path
 import aiohttp
 import yaml
 
+from adapters.alipay_app import AlipayApp
 from adapters.identity import AlipayLogin, PlatformIdentity, WeChatLogin
 from adapters.metrics import PrometheusMetrics
 from adapters.notices import Channel, PlatformNotices
@@ -125,16 +126,18 @@ def build_notifier(settings: Settings) -> PlatformNotices:
         )
     if s.alipay_notice_template_id:
         channels["alipay"] = AlipayTemplate(
-            s.alipay_appid,
-            s.alipay_app_private_key,
-            s.alipay_public_key,
-            s.alipay_gateway,
+            alipay_app(s, s.notice_timeout_s),
             s.alipay_notice_template_id,
             _notice_fields("ALIPAY_NOTICE_FIELDS", s.alipay_notice_fields),
             s.alipay_notice_page,
-            s.notice_timeout_s,
         )
     return PlatformNotices(channels)
+
+
+def alipay_app(s: Settings, timeout_s: float) -> AlipayApp:
+    return AlipayApp(
+        s.alipay_appid, s.alipay_app_private_key, s.alipay_public_key, s.alipay_gateway, timeout_s
+    )
 
 
 def _notice_fields(name: str, spec: str) -> dict[str, str]:
@@ -150,12 +153,7 @@ def build_context(settings: Settings) -> Context:
     templates = build_templates(settings)
     identity = PlatformIdentity(
         WeChatLogin(settings.wechat_mp_appid, settings.wechat_mp_secret, settings.wechat_api_base),
-        AlipayLogin(
-            settings.alipay_appid,
-            settings.alipay_app_private_key,
-            settings.alipay_public_key,
-            settings.alipay_gateway,
-        ),
+        AlipayLogin(alipay_app(settings, timeout_s=3.0)),
     )
     registry = build_registry(settings)
     return Context(

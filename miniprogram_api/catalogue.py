@@ -16,7 +16,7 @@ from miniprogram_api.catalogue_schemas import (
     HotlinesSchema,
     ServicesSchema,
 )
-from miniprogram_api.errors import ErrorSchema
+from miniprogram_api.errors import documented_errors
 
 blp = Blueprint("catalogue", __name__, url_prefix="/api/v1", description="服务目录与解绑说明")
 # The guidance changes only with a deploy; the providers' status changes with their breakers.
@@ -29,12 +29,7 @@ def context() -> Context:
 
 
 def errors(*statuses: int) -> Any:
-    def decorate(view: Any) -> Any:
-        for status in statuses:
-            view = blp.alt_response(status, schema=ErrorSchema, description="错误")(view)
-        return view
-
-    return decorate
+    return documented_errors(blp, *statuses)
 
 
 @blp.route("/services")

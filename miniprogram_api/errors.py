@@ -65,6 +65,17 @@ class ErrorSchema(ma.Schema):
     error = ma.fields.Nested(ErrorBodySchema, required=True)
 
 
+def documented_errors(blp: Any, *statuses: int) -> Any:
+    """Declare the JSON error responses of a view in the OpenAPI document."""
+
+    def decorate(view: Any) -> Any:
+        for status in statuses:
+            view = blp.alt_response(status, schema=ErrorSchema, description="错误")(view)
+        return view
+
+    return decorate
+
+
 def error_response(status: int, code: str, message: str, **extra: Any) -> Response:
     body: dict[str, Any] = {"code": code, "message": message}
     body.update({k: v for k, v in extra.items() if v is not None})

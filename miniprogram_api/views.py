@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 
 from app.services import codes, login, queries
 from app.services.context import Caller, Context
-from miniprogram_api.errors import ErrorSchema
+from miniprogram_api.errors import documented_errors
 from miniprogram_api.schemas import (
     AcceptedSchema,
     CodeRequestSchema,
@@ -53,12 +53,7 @@ def caller() -> Caller:
 
 
 def errors(*statuses: int) -> Any:
-    def decorate(view: Any) -> Any:
-        for status in statuses:
-            view = blp.alt_response(status, schema=ErrorSchema, description="错误")(view)
-        return view
-
-    return decorate
+    return documented_errors(blp, *statuses)
 
 
 @blp.route("/sessions")

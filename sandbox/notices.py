@@ -31,6 +31,8 @@ PARTNER = "wechat"
 REFUSING_PREFIX = "sbx_refuse"
 ALIPAY_METHOD = "alipay.open.app.mini.templatemessage.send"
 ALIPAY_MAX_VALUE = 50
+# WeChat's published keyword limits, held here apart from notices/platform.py on purpose: the
+# sandbox plays WeChat, so it must not trust the app's own copy of the rules it checks.
 WECHAT_LIMITS = {
     "thing": 20,
     "phrase": 5,

@@ -8,12 +8,10 @@ The recipient goes in `to_user_id` when it is an Alipay user id (2088...), else 
 from __future__ import annotations
 
 import json
-import os
-import threading
 from collections.abc import Mapping
 from typing import Any
 
-from adapters.identity import _pem
+from adapters.alipay_app import AlipayApp
 from app.ports import Notice, NoticeRefused, NoticeUnavailable
 from notices.platform import alipay_data
 
@@ -24,21 +22,10 @@ NOT_SUBSCRIBED = ("USER_NOT_SUBSCRIBED", "USER_UNSUBSCRIBED")
 
 class AlipayTemplate:
     def __init__(
-        self,
-        appid: str,
-        app_private_key: str,
-        alipay_public_key: str,
-        gateway: str,
-        template_id: str,
-        fields: Mapping[str, str],
-        page: str = "",
-        timeout_s: float = 3.0,
+        self, app: AlipayApp, template_id: str, fields: Mapping[str, str], page: str = ""
     ) -> None:
-        self._appid, self._gateway, self._timeout = appid, gateway, timeout_s
-        self._private_key, self._public_key = app_private_key, alipay_public_key
+        self._app = app
         self._template_id, self._fields, self._page = template_id, dict(fields), page
-        self._client: Any = None
-        self._lock = threading.Lock()
 
     def send(self, recipient: str, notice: Notice) -> None:
         from alipay.exceptions import AliPayException, AliPayValidationError
@@ -51,7 +38,7 @@ class AlipayTemplate:
             "data": json.dumps(alipay_data(notice, self._fields), ensure_ascii=False),
         }
         try:
-            answer = self._sdk().server_api(METHOD, biz_content=biz)
+            answer = self._app.client().server_api(METHOD, biz_content=biz)
         except AliPayValidationError:
             raise NoticeUnavailable("bad_signature") from None
         except AliPayException:  # the gateway refused the call itself (app id, signature)
@@ -59,22 +46,6 @@ class AlipayTemplate:
         except OSError:  # urllib's URLError and timeouts
             raise NoticeUnavailable("unreachable") from None
         _check(answer)
-
-    def _sdk(self) -> Any:
-        with self._lock:
-            if self._client is None:
-                from alipay import AliPay, AliPayConfig
-
-                os.environ.setdefault("TZ", "Asia/Shanghai")  # the SDK stamps local time
-                self._client = AliPay(
-                    appid=self._appid,
-                    app_private_key_string=_pem(self._private_key),
-                    alipay_public_key_string=_pem(self._public_key),
-                    sign_type="RSA2",
-                    config=AliPayConfig(timeout=self._timeout),
-                )
-                self._client._gateway = self._gateway
-            return self._client
 
 
 def _check(answer: Mapping[str, Any]) -> None:
