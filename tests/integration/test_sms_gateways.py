@@ -4,23 +4,21 @@ request."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from dataclasses import replace
 from typing import Any
 
-import aiohttp
 import pytest
 import requests
 
-from app.bootstrap import build_context, build_partner_client, build_sms, build_templates
+from app.bootstrap import build_context, build_sms, build_templates
 from app.config import Settings
 from app.domain.errors import SmsRateLimited
 from app.ports import PlatformUser, SmsError, SmsThrottled, SmsUncertain
-from app.services import codes, queries
+from app.services import codes
 from app.services.context import Caller
-from app.services.run_query import run_query
+from tests.integration.crash_replay import accept_held, run_then_replay_crash
 from tests.integration.flows import phone_cards_person
 from tests.support import Sandbox, make_phone
 
@@ -161,39 +159,14 @@ def test_a_refused_code_sms_gives_the_quota_back(settings, sandbox, provider):
     assert codes.request_code(ctx, caller, form).sent_to.endswith(form["phone"][-4:])
 
 
-class HeldQueue:
-    def __init__(self) -> None:
-        self.tickets: list[str] = []
-
-    def enqueue_run_query(self, ticket_id: str) -> None:
-        self.tickets.append(ticket_id)
-
-
 @pytest.mark.parametrize("provider", ["aliyun", "tencent"])
 def test_a_query_through_a_cloud_gateway_sends_one_result_even_when_run_again(
     settings, sandbox, redis_client, provider
 ):
-    from adapters import redis_keys
-
     ctx = build_context(replace(settings, sms_provider=provider))
     assert ctx.sms.idempotent is False
-    ctx.queue = held = HeldQueue()
-    form = phone_cards_person(sandbox)
-    caller = Caller(PlatformUser("wechat", f"sbx_cloud_{provider}"), "127.0.0.1")
-    codes.request_code(ctx, caller, form)
-    queries.submit_query(ctx, caller, {**form, "code": sandbox.last_code(form["phone"])})
-    (ticket,) = held.tickets
-    sealed = redis_client.get(redis_keys.sealed_form(ticket))
-
-    async def run_twice() -> None:
-        async with aiohttp.ClientSession() as session:
-            ctx.operators = ctx.platforms = build_partner_client(settings, session)
-            assert await run_query(ctx, ticket) == "delivered"
-            redis_client.hset(redis_keys.ticket(ticket), "status", "processing")  # the crash
-            redis_client.set(redis_keys.sealed_form(ticket), sealed)
-            assert await run_query(ctx, ticket) == "delivered"
-
-    asyncio.run(run_twice())
+    ticket, form = accept_held(ctx, sandbox, f"sbx_cloud_{provider}")
+    run_then_replay_crash(ctx, settings, ticket, redis_client)
     messages = sandbox.sms(form["phone"])
     assert [m["template"] for m in messages] == ["code", "phone_cards_result"]
     assert messages[-1]["text"].startswith("【一证通查】您查询的证件号码名下共有在网移动电话卡1张")
