@@ -27,6 +27,19 @@ def redis_broker(url: str) -> RedisBroker:
     )
 
 
+def build_broker(redis_url: str, broker_url: str = "") -> dramatiq.Broker:
+    """RabbitMQ when BROKER_URL is amqp(s)://, else Dramatiq's Redis broker on the state Redis.
+
+    RabbitMQ keeps queued queries on disk (durable queues, publisher confirms), so a Redis
+    failure loses state but no accepted query's task; the Redis broker is one less service.
+    """
+    if broker_url.startswith(("amqp://", "amqps://")):
+        from dramatiq.brokers.rabbitmq import RabbitmqBroker
+
+        return RabbitmqBroker(url=broker_url, confirm_delivery=True)
+    return redis_broker(redis_url)
+
+
 class DramatiqQueue:
     def __init__(self, broker: dramatiq.Broker) -> None:
         self._broker = broker

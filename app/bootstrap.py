@@ -21,7 +21,7 @@ from adapters.sealing import AesGcmSealer
 from adapters.sms.aliyun import AliyunSmsGateway
 from adapters.sms.sandbox import SandboxSmsGateway
 from adapters.sms.tencent import TencentSmsGateway
-from adapters.task_queue import DramatiqQueue, redis_broker
+from adapters.task_queue import DramatiqQueue, build_broker
 from adapters.wechat_token import SharedTokenClient
 from adapters.wechat_web import PLATFORM as H5_PLATFORM
 from adapters.wechat_web import OAuthStates, WeChatWebLogin, WithWebLogin
@@ -170,7 +170,7 @@ def build_context(settings: Settings) -> Context:
         sms=build_sms(settings, templates),
         templates=templates,
         identity=WithWebLogin(identity, build_web_login(settings)),
-        queue=DramatiqQueue(redis_broker(settings.redis_url)),
+        queue=DramatiqQueue(build_broker(settings.redis_url, settings.broker_url)),
         clock=SystemClock(),
         notifier=build_notifier(settings),
         metrics=PrometheusMetrics(),

@@ -15,7 +15,7 @@ from dramatiq.middleware import AsyncIO, Middleware
 
 from adapters import redis_keys
 from adapters.redis_store import connect
-from adapters.task_queue import QUEUE, RUN_QUERY, redis_broker
+from adapters.task_queue import QUEUE, RUN_QUERY, build_broker
 from app import logs
 from app.bootstrap import build_context, build_partner_client
 from app.config import Settings
@@ -52,7 +52,7 @@ class Heartbeat(Middleware):
 settings = Settings.from_env()
 logs.configure("worker")
 init_sentry(settings, "worker")  # before the broker: the integration hooks Broker.__init__
-broker = redis_broker(settings.redis_url)
+broker = build_broker(settings.redis_url, settings.broker_url)
 broker.add_middleware(AsyncIO())
 broker.add_middleware(Heartbeat(settings.redis_url))
 dramatiq.set_broker(broker)

@@ -1,0 +1,60 @@
+"""The task queue on RabbitMQ (BROKER_URL=amqp://…): queries run end to end through it.
+
+It needs a RabbitMQ server on 127.0.0.1:5672 (guest/guest), which this kind of machine runs;
+where none is reachable the test says so and skips.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.config import ROOT, Settings
+from tests.conftest import LOGS, stop
+from tests.integration.flows import accounts_person, phone_cards_person, run_query
+
+RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
+
+
+@pytest.fixture(scope="module")
+def rabbit_env(stack_env):
+    try:
+        socket.create_connection(("127.0.0.1", 5672), timeout=1).close()
+    except OSError:
+        pytest.skip("no RabbitMQ on 127.0.0.1:5672, so the RabbitMQ broker cannot be tested here")
+    env = {**stack_env, "BROKER_URL": RABBITMQ_URL}
+    with open(LOGS / "worker-rabbitmq.log", "ab") as log:
+        worker = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "dramatiq"),
+                "app.tasks",
+                "--processes",
+                "1",
+                "--threads",
+                "4",
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=log,
+        )
+    yield env
+    stop(worker)
+
+
+def test_queries_run_through_rabbitmq(rabbit_env, sandbox):
+    from dramatiq.brokers.rabbitmq import RabbitmqBroker
+
+    from app import create_app
+
+    app = create_app(Settings.from_env(rabbit_env))
+    assert isinstance(app.extensions["yzt"].queue._broker, RabbitmqBroker)
+    client = app.test_client()
+    _, cards = run_query(client, sandbox, phone_cards_person(sandbox))
+    assert cards["template"] == "phone_cards_result"
+    _, accounts = run_query(client, sandbox, accounts_person(sandbox, {"qq": 3}))
+    assert accounts["template"] == "internet_accounts_result" and accounts["params"]["qq"] == "3"
