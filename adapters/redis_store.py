@@ -12,48 +12,13 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from adapters import redis_keys as keys
+from adapters.redis_quotas import QuotaTaker, pipelined_script
 from app.ports import CodeCheck, CodeIssue, PlatformUser, StoreUnavailable, Ticket
 
 P = ParamSpec("P")
 R = TypeVar("R")
 AUDIT_MAXLEN = 100_000
 SMS_MARKER_TTL_S = 7 * 86400
-
-# Checks every quota, then takes them all and stores the code.
-# Returns {0, ''} or {seconds to wait, which limit refused}: phone | id | user | ip | global.
-ISSUE_CODE = """
-local function wait_of(key)
-  local ms = redis.call('PTTL', key)
-  if ms < 0 then return 1 end
-  return math.ceil(ms / 1000)
-end
-local wait, reason = 0, ''
-local function refuse(seconds, why)
-  if seconds > wait then wait, reason = seconds, why end
-end
-if redis.call('EXISTS', KEYS[1]) == 1 then refuse(wait_of(KEYS[1]), 'phone') end
-if ARGV[6] == '1' and redis.call('EXISTS', KEYS[2]) == 1 then refuse(wait_of(KEYS[2]), 'id') end
-if tonumber(redis.call('GET', KEYS[3]) or '0') >= tonumber(ARGV[2]) then
-  refuse(wait_of(KEYS[3]), 'user')
-end
-if tonumber(redis.call('GET', KEYS[4]) or '0') >= tonumber(ARGV[3]) then
-  refuse(wait_of(KEYS[4]), 'ip')
-end
-local global_limit = tonumber(ARGV[7])
-if global_limit > 0 and tonumber(redis.call('GET', KEYS[6]) or '0') >= global_limit then
-  refuse(tonumber(ARGV[8]), 'global')
-end
-if wait > 0 then return {wait, reason} end
-redis.call('SET', KEYS[1], '1', 'EX', ARGV[1])
-if ARGV[6] == '1' then redis.call('SET', KEYS[2], '1', 'EX', ARGV[1]) end
-if redis.call('INCR', KEYS[3]) == 1 then redis.call('EXPIRE', KEYS[3], 86400) end
-if redis.call('INCR', KEYS[4]) == 1 then redis.call('EXPIRE', KEYS[4], 3600) end
-if global_limit > 0 and redis.call('INCR', KEYS[6]) == 1 then redis.call('EXPIRE', KEYS[6], 120) end
-redis.call('DEL', KEYS[5])
-redis.call('HSET', KEYS[5], 'd', ARGV[4], 'a', 0)
-redis.call('EXPIRE', KEYS[5], ARGV[5])
-return {0, ''}
-"""
 
 # Counts a wrong attempt, burns the code on success or on the last attempt.
 CHECK_CODE = """
@@ -83,8 +48,23 @@ return fails
 BREAKER_KEY_TTL_S = 86400
 
 
+CLUSTER_SCHEME = "redis+cluster://"
+
+
 def connect(url: str, timeout_s: float) -> redis.Redis:
-    """Short timeouts and no retry loop: while Redis is down, answer 503 within seconds."""
+    """Short timeouts and no retry loop: while Redis is down, answer 503 within seconds.
+
+    `redis+cluster://host:port` connects to a Redis Cluster through any of its nodes; every
+    key has a hash tag (adapters/redis_keys.py), so each script and transaction stays in a slot.
+    """
+    if url.startswith(CLUSTER_SCHEME):
+        from redis.cluster import RedisCluster
+
+        return RedisCluster.from_url(  # type: ignore[return-value]
+            "redis://" + url.removeprefix(CLUSTER_SCHEME),
+            socket_timeout=timeout_s,
+            socket_connect_timeout=timeout_s,
+        )
     return redis.Redis.from_url(
         url,
         socket_timeout=timeout_s,
@@ -117,8 +97,7 @@ class RedisStore:
         self.ticket_ttl_s = ticket_ttl_s
         self.breaker_threshold = breaker_threshold
         self.breaker_cooldown_s = breaker_cooldown_s
-        self._record_call = client.register_script(RECORD_CALL)
-        self._issue_code = client.register_script(ISSUE_CODE)
+        self._quotas = QuotaTaker(client)
         self._check_code = client.register_script(CHECK_CODE)
 
     @_unavailable_on_redis_error
@@ -137,21 +116,7 @@ class RedisStore:
 
     @_unavailable_on_redis_error
     def issue_code(self, issue: CodeIssue) -> tuple[int, str]:
-        minute, second = divmod(int(issue.now), 60)
-        wait, reason = self._issue_code(
-            keys=[*self._code_keys(issue), keys.code_budget(minute)],
-            args=[
-                issue.quota_window_s,
-                issue.user_limit,
-                issue.ip_limit,
-                issue.code_digest,
-                issue.code_ttl_s,
-                "1" if issue.id_h else "0",
-                issue.global_limit_per_minute,
-                60 - second,
-            ],
-        )
-        return int(wait), reason.decode() if isinstance(reason, bytes) else str(reason)
+        return self._quotas.take(issue)
 
     @_unavailable_on_redis_error
     def cancel_code(self, issue: CodeIssue) -> None:
@@ -166,7 +131,6 @@ class RedisStore:
 
     @staticmethod
     def _code_keys(issue: CodeIssue) -> list[str]:
-        # NB: one script spans the phone, ID, user and IP tags; see docs/architecture-notes.md
         return [
             keys.phone_quota(issue.phone_h, issue.service),
             keys.id_quota(issue.id_h or "-"),
@@ -249,10 +213,11 @@ class RedisStore:
     def record_calls(self, results: Mapping[str, bool], now: float) -> None:
         pipe = self.redis.pipeline(transaction=False)
         for partner_id, ok in results.items():
-            self._record_call(
-                keys=[keys.breaker(partner_id)],
-                args=["1" if ok else "0", self.breaker_threshold, now, BREAKER_KEY_TTL_S],
-                client=pipe,
+            pipelined_script(
+                pipe,
+                RECORD_CALL,
+                [keys.breaker(partner_id)],
+                ["1" if ok else "0", self.breaker_threshold, now, BREAKER_KEY_TTL_S],
             )
             if ok:
                 pipe.delete(keys.breaker_probe(partner_id))

