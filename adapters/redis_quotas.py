@@ -1,12 +1,13 @@
-"""The code request's quotas, taken in one round trip that works on Redis Cluster too.
+"""The code request's quotas: the phone's and the ID's per window, the user's per day, the IP's
+per hour and every code SMS's per minute, taken in one round trip.
 
-Each quota lives in its own slot (the phone's, the ID's, the user's, the IP's, the minute's
-budget), so no single script can see them all. Instead, one pipeline sends a small script per
-slot, each an atomic "check, then take" on its own key; the phone's script also stores the code.
-When any of them refuses, a second round trip gives back what the others took, and the
-request counts against no limit. The one cost: for the instant between the two round trips, a
-request that is about to be refused holds its phone's quota, so a second request for the same
-phone at that very instant is refused too.
+On a single Redis one script checks them all, then takes them all: atomic. On a Redis Cluster
+each quota lives in its own slot, so no script can see them all. There one pipeline sends a
+small script per slot, each an atomic "check, then take" on its own key (the phone's also
+stores the code). When any refuses, a second round trip gives back what the others took, so
+the request counts against no limit. The one cost: for the instant between the two round
+trips, a request that is about to be refused holds its phone's quota, and a second request for
+that phone at that very instant is refused too.
 """
 
 from __future__ import annotations
@@ -15,6 +16,42 @@ from typing import Any
 
 from adapters import redis_keys as keys
 from app.ports import CodeIssue
+
+# On a single Redis (or Sentinel): every quota checked, then all taken and the code stored,
+# atomically. {0, ''} or {seconds to wait, which limit refused}: phone | id | user | ip | global.
+TAKE_ALL = """
+local function wait_of(key)
+  local ms = redis.call('PTTL', key)
+  if ms < 0 then return 1 end
+  return math.ceil(ms / 1000)
+end
+local wait, reason = 0, ''
+local function refuse(seconds, why)
+  if seconds > wait then wait, reason = seconds, why end
+end
+if redis.call('EXISTS', KEYS[1]) == 1 then refuse(wait_of(KEYS[1]), 'phone') end
+if ARGV[6] == '1' and redis.call('EXISTS', KEYS[2]) == 1 then refuse(wait_of(KEYS[2]), 'id') end
+if tonumber(redis.call('GET', KEYS[3]) or '0') >= tonumber(ARGV[2]) then
+  refuse(wait_of(KEYS[3]), 'user')
+end
+if tonumber(redis.call('GET', KEYS[4]) or '0') >= tonumber(ARGV[3]) then
+  refuse(wait_of(KEYS[4]), 'ip')
+end
+local global_limit = tonumber(ARGV[7])
+if global_limit > 0 and tonumber(redis.call('GET', KEYS[6]) or '0') >= global_limit then
+  refuse(tonumber(ARGV[8]), 'global')
+end
+if wait > 0 then return {wait, reason} end
+redis.call('SET', KEYS[1], '1', 'EX', ARGV[1])
+if ARGV[6] == '1' then redis.call('SET', KEYS[2], '1', 'EX', ARGV[1]) end
+if redis.call('INCR', KEYS[3]) == 1 then redis.call('EXPIRE', KEYS[3], 86400) end
+if redis.call('INCR', KEYS[4]) == 1 then redis.call('EXPIRE', KEYS[4], 3600) end
+if global_limit > 0 and redis.call('INCR', KEYS[6]) == 1 then redis.call('EXPIRE', KEYS[6], 120) end
+redis.call('DEL', KEYS[5])
+redis.call('HSET', KEYS[5], 'd', ARGV[4], 'a', 0)
+redis.call('EXPIRE', KEYS[5], ARGV[5])
+return {0, ''}
+"""
 
 # The phone's quota, and the code beside it (same slot): 0 when taken, else seconds to wait.
 TAKE_PHONE = """
@@ -62,12 +99,16 @@ def pipelined_script(pipe: Any, source: str, keys: list[str], args: list[Any]) -
 
 
 class QuotaTaker:
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, cluster: bool) -> None:
         self.redis = client
+        self.cluster = cluster
+        self._take_all = client.register_script(TAKE_ALL)
 
     def take(self, issue: CodeIssue) -> tuple[int, str]:
         """(0, "") when every quota was taken and the code stored; else (wait, which limit)."""
         minute, second = divmod(int(issue.now), 60)
+        if not self.cluster:
+            return self._atomic(issue, minute, 60 - second)
         steps = self._steps(issue, minute, 60 - second)
         pipe = self.redis.pipeline(transaction=False)
         for _, run, _ in steps:
@@ -83,6 +124,29 @@ class QuotaTaker:
         undo.execute()
         return max(refused)
 
+    def _atomic(self, issue: CodeIssue, minute: int, left_in_minute: int) -> tuple[int, str]:
+        wait, reason = self._take_all(
+            keys=[
+                keys.phone_quota(issue.phone_h, issue.service),
+                keys.id_quota(issue.id_h or "-"),
+                keys.user_limit(issue.user_h),
+                keys.ip_limit(issue.ip_h),
+                keys.code(issue.phone_h, issue.service),
+                keys.code_budget(minute),
+            ],
+            args=[
+                issue.quota_window_s,
+                issue.user_limit,
+                issue.ip_limit,
+                issue.code_digest,
+                issue.code_ttl_s,
+                "1" if issue.id_h else "0",
+                issue.global_limit_per_minute,
+                left_in_minute,
+            ],
+        )
+        return int(wait), reason.decode() if isinstance(reason, bytes) else str(reason)
+
     def _steps(self, issue: CodeIssue, minute: int, left_in_minute: int) -> list[Any]:
         """(limit name, take it in a pipeline, give it back in a pipeline) for each quota."""
         phone_q = keys.phone_quota(issue.phone_h, issue.service)
@@ -96,7 +160,7 @@ class QuotaTaker:
                     [phone_q, code_k],
                     [issue.quota_window_s, issue.code_digest, issue.code_ttl_s],
                 ),
-                lambda p: p.delete(phone_q, code_k),
+                lambda p: (p.delete(phone_q), p.delete(code_k)),  # one key per DEL: cluster
             )
         ]
         if issue.id_h:

@@ -9,6 +9,7 @@ from typing import Any, ParamSpec, TypeVar, cast
 
 import redis
 from redis.backoff import NoBackoff
+from redis.cluster import RedisCluster
 from redis.retry import Retry
 
 from adapters import redis_keys as keys
@@ -58,8 +59,6 @@ def connect(url: str, timeout_s: float) -> redis.Redis:
     key has a hash tag (adapters/redis_keys.py), so each script and transaction stays in a slot.
     """
     if url.startswith(CLUSTER_SCHEME):
-        from redis.cluster import RedisCluster
-
         return RedisCluster.from_url(  # type: ignore[return-value]
             "redis://" + url.removeprefix(CLUSTER_SCHEME),
             socket_timeout=timeout_s,
@@ -97,7 +96,7 @@ class RedisStore:
         self.ticket_ttl_s = ticket_ttl_s
         self.breaker_threshold = breaker_threshold
         self.breaker_cooldown_s = breaker_cooldown_s
-        self._quotas = QuotaTaker(client)
+        self._quotas = QuotaTaker(client, cluster=isinstance(client, RedisCluster))
         self._check_code = client.register_script(CHECK_CODE)
 
     @_unavailable_on_redis_error
@@ -122,7 +121,8 @@ class RedisStore:
     def cancel_code(self, issue: CodeIssue) -> None:
         phone_q, id_q, user_l, ip_l, code_k = self._code_keys(issue)
         pipe = self.redis.pipeline(transaction=False)
-        pipe.delete(phone_q, code_k)
+        pipe.delete(phone_q)  # one key per DEL: cluster pipelines refuse multi-key DEL
+        pipe.delete(code_k)
         if issue.id_h:
             pipe.delete(id_q)
         pipe.decr(user_l)

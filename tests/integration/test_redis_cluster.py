@@ -147,3 +147,38 @@ def test_flows_run_across_two_apis_and_two_workers_on_a_cluster(cluster_env, san
     assert wrong.get_json()["error"]["attempts_left"] == 2
     assert first.get("/readyz").get_json() == {"redis": "ok", "worker": "ok"}
     assert second.get("/api/v1/queries/unknown", headers=auth(token)).status_code == 404
+
+
+def test_on_a_cluster_a_refused_code_request_counts_against_no_limit(cluster_env):
+    from adapters import redis_keys
+    from adapters.redis_store import RedisStore, connect
+    from app.ports import CodeIssue
+
+    client = connect(cluster_env["REDIS_URL"], 2.0)
+    store = RedisStore(client)
+    now = time.time()
+
+    def issue(phone_h: str, id_h: str) -> CodeIssue:
+        return CodeIssue(
+            service="phone_cards",
+            phone_h=phone_h,
+            id_h=id_h,
+            user_h="u-cluster",
+            ip_h="ip-cluster",
+            code_digest="d",
+            code_ttl_s=300,
+            quota_window_s=86400,
+            user_limit=5,
+            ip_limit=60,
+            global_limit_per_minute=100000,
+            now=now,
+        )
+
+    suffix = str(int(now * 1000))
+    assert store.issue_code(issue("p1" + suffix, "i1" + suffix)) == (0, "")
+    wait, limit = store.issue_code(issue("p2" + suffix, "i1" + suffix))  # the same ID
+    assert limit == "id" and wait > 86000
+    # the refused request took nothing: its phone is free and the counters count one request
+    assert not client.exists(redis_keys.phone_quota("p2" + suffix, "phone_cards"))
+    assert int(client.get(redis_keys.user_limit("u-cluster"))) == 1
+    assert int(client.get(redis_keys.ip_limit("ip-cluster"))) == 1
