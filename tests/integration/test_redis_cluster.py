@@ -78,51 +78,55 @@ def cluster_env(stack_env, tmp_path_factory):
         )
         for p in ports
     ]
-    for port, node in zip(ports, nodes, strict=True):
-        wait_for_port(port, node)
-    cli = str(Path(redis_server_binary()).with_name("redis-cli"))
-    subprocess.run(
-        [
-            cli,
-            "--cluster",
-            "create",
-            *(f"127.0.0.1:{p}" for p in ports),
-            "--cluster-replicas",
-            "0",
-            "--cluster-yes",
-        ],
-        check=True,
-        capture_output=True,
-        timeout=30,
-    )
-    deadline = time.monotonic() + 20
-    while redis.Redis(port=ports[0]).cluster("info").get("cluster_state") != "ok":
-        assert time.monotonic() < deadline, "the cluster never became ok"
-        time.sleep(0.2)
-    env = {
-        **stack_env,
-        "REDIS_URL": f"redis+cluster://127.0.0.1:{ports[0]}",
-        "BROKER_URL": RABBITMQ_URL,
-    }
-    with open(LOGS / "worker-cluster.log", "ab") as log:
-        workers = subprocess.Popen(
+    workers = None
+    try:
+        for port, node in zip(ports, nodes, strict=True):
+            wait_for_port(port, node)
+        cli = str(Path(redis_server_binary()).with_name("redis-cli"))
+        subprocess.run(
             [
-                str(Path(sys.executable).parent / "dramatiq"),
-                "app.tasks",
-                "--processes",
-                "2",
-                "--threads",
-                "4",
+                cli,
+                "--cluster",
+                "create",
+                *(f"127.0.0.1:{p}" for p in ports),
+                "--cluster-replicas",
+                "0",
+                "--cluster-yes",
             ],
-            env=env,
-            cwd=ROOT,
-            stdout=log,
-            stderr=log,
+            check=True,
+            capture_output=True,
+            timeout=30,
         )
-    yield env
-    stop(workers)
-    for node in nodes:
-        stop(node)
+        deadline = time.monotonic() + 20
+        while redis.Redis(port=ports[0]).cluster("info").get("cluster_state") != "ok":
+            assert time.monotonic() < deadline, "the cluster never became ok"
+            time.sleep(0.2)
+        env = {
+            **stack_env,
+            "REDIS_URL": f"redis+cluster://127.0.0.1:{ports[0]}",
+            "BROKER_URL": RABBITMQ_URL,
+        }
+        with open(LOGS / "worker-cluster.log", "ab") as log:
+            workers = subprocess.Popen(
+                [
+                    str(Path(sys.executable).parent / "dramatiq"),
+                    "app.tasks",
+                    "--processes",
+                    "2",
+                    "--threads",
+                    "4",
+                ],
+                env=env,
+                cwd=ROOT,
+                stdout=log,
+                stderr=log,
+            )
+        yield env
+    finally:  # also when the cluster never formed: no node outlives the test
+        if workers is not None:
+            stop(workers)
+        for node in nodes:
+            stop(node)
 
 
 def test_flows_run_across_two_apis_and_two_workers_on_a_cluster(cluster_env, sandbox):
