@@ -53,30 +53,26 @@ redis.call('EXPIRE', KEYS[5], ARGV[5])
 return {0, ''}
 """
 
-# The phone's quota, and the code beside it (same slot): 0 when taken, else seconds to wait.
-TAKE_PHONE = """
+# A once-per-window quota (KEYS[1], window ARGV[1]): refuse with the seconds left, or take it.
+_TAKE_KEY = """
 if redis.call('EXISTS', KEYS[1]) == 1 then
   local ms = redis.call('PTTL', KEYS[1])
   if ms < 0 then return 1 end
   return math.ceil(ms / 1000)
 end
 redis.call('SET', KEYS[1], '1', 'EX', ARGV[1])
-redis.call('DEL', KEYS[2])
+"""
+# The ID's quota: 0 when taken, else seconds to wait.
+TAKE_ONCE = _TAKE_KEY + "return 0\n"
+# The phone's quota, and the code beside it (same slot).
+TAKE_PHONE = (
+    _TAKE_KEY
+    + """redis.call('DEL', KEYS[2])
 redis.call('HSET', KEYS[2], 'd', ARGV[2], 'a', 0)
 redis.call('EXPIRE', KEYS[2], ARGV[3])
 return 0
 """
-
-# A once-per-window quota (the ID's): 0 when taken, else seconds to wait.
-TAKE_ONCE = """
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  local ms = redis.call('PTTL', KEYS[1])
-  if ms < 0 then return 1 end
-  return math.ceil(ms / 1000)
-end
-redis.call('SET', KEYS[1], '1', 'EX', ARGV[1])
-return 0
-"""
+)
 
 # A counted limit (user per day, IP per hour, code SMS per minute): 0 when counted, else the
 # seconds to wait (ARGV[3] when given, else the counter's own expiry).

@@ -72,24 +72,36 @@ def settings(stack_env: dict[str, str]) -> Settings:
     return Settings.from_env(stack_env)
 
 
-@pytest.fixture(scope="session")
-def worker(stack_env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
-    """A real Dramatiq worker process on the test Redis."""
-    with open(LOGS / "worker.log", "ab") as log:
-        process = subprocess.Popen(
+def start_worker(
+    env: dict[str, str],
+    log_name: str,
+    processes: int = 1,
+    threads: int = 8,
+    new_session: bool = False,
+) -> subprocess.Popen[bytes]:
+    """A real Dramatiq worker (`dramatiq app.tasks`), logging to test-artifacts/logs/."""
+    with open(LOGS / log_name, "ab") as log:
+        return subprocess.Popen(
             [
                 str(Path(sys.executable).parent / "dramatiq"),
                 "app.tasks",
                 "--processes",
-                "1",
+                str(processes),
                 "--threads",
-                "8",
+                str(threads),
             ],
-            env=stack_env,
+            env=env,
             cwd=ROOT,
             stdout=log,
             stderr=log,
+            start_new_session=new_session,
         )
+
+
+@pytest.fixture(scope="session")
+def worker(stack_env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
+    """A real Dramatiq worker process on the test Redis."""
+    process = start_worker(stack_env, "worker.log")
     yield process
     stop(process)
 

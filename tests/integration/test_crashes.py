@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -17,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from app.config import ROOT, Settings
+from app.config import Settings
 from app.embedded_redis import free_port, start_redis
-from tests.conftest import LOGS, stop
+from tests.conftest import start_worker, stop
 from tests.integration.flows import auth, login, phone_cards_person, request_code, submit
 
 
@@ -31,23 +30,9 @@ def own_redis(tmp_path: Path) -> Iterator[tuple[int, Path]]:
     stop(process)
 
 
-def start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    with open(LOGS / "worker-crash.log", "ab") as log:
-        return subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "dramatiq"),
-                "app.tasks",
-                "--processes",
-                "1",
-                "--threads",
-                "2",
-            ],
-            env=env,
-            cwd=ROOT,
-            stdout=log,
-            stderr=log,
-            start_new_session=True,
-        )
+def start_crashable_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    # a session of its own, so the test can SIGKILL the worker and its children together
+    return start_worker(env, "worker-crash.log", threads=2, new_session=True)
 
 
 def wait_status(client, token: str, ticket: str, status: str, timeout_s: float) -> None:
@@ -73,7 +58,7 @@ def test_worker_killed_mid_query_is_redelivered_and_sends_one_sms(stack_env, own
         "QUERY_DEADLINE_S": "20",
     }
     client = create_app(Settings.from_env(env)).test_client()
-    first = start_worker(env)
+    first = start_crashable_worker(env)
     form = phone_cards_person(sandbox)
     sandbox.fault("cmcc", "slow", latency_ms=4000)
     token = login(client)
@@ -86,7 +71,7 @@ def test_worker_killed_mid_query_is_redelivered_and_sends_one_sms(stack_env, own
         first.wait(10)
         sandbox.clear_faults()
         assert [m["template"] for m in sandbox.sms(form["phone"])] == ["code"]
-        second = start_worker(env)
+        second = start_crashable_worker(env)
         result = sandbox.wait_for_sms(form["phone"], 2, timeout_s=90)[-1]
         assert result["template"] == "phone_cards_result"
         wait_status(client, token, ticket, "delivered", timeout_s=10)

@@ -7,14 +7,11 @@ where none is reachable the test says so and skips.
 from __future__ import annotations
 
 import socket
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-from app.config import ROOT, Settings
-from tests.conftest import LOGS, stop
+from app.config import Settings
+from tests.conftest import start_worker, stop
 from tests.integration.flows import accounts_person, phone_cards_person, run_query
 
 RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
@@ -27,21 +24,7 @@ def rabbit_env(stack_env):
     except OSError:
         pytest.skip("no RabbitMQ on 127.0.0.1:5672, so the RabbitMQ broker cannot be tested here")
     env = {**stack_env, "BROKER_URL": RABBITMQ_URL}
-    with open(LOGS / "worker-rabbitmq.log", "ab") as log:
-        worker = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "dramatiq"),
-                "app.tasks",
-                "--processes",
-                "1",
-                "--threads",
-                "4",
-            ],
-            env=env,
-            cwd=ROOT,
-            stdout=log,
-            stderr=log,
-        )
+    worker = start_worker(env, "worker-rabbitmq.log", threads=4)
     yield env
     stop(worker)
 

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 import redis
 
-from app.config import ROOT, Settings
+from app.config import Settings
 from app.embedded_redis import redis_server_binary, wait_for_port
-from tests.conftest import LOGS, stop
+from tests.conftest import start_worker, stop
 from tests.integration.flows import (
     accounts_person,
     auth,
@@ -106,21 +105,7 @@ def cluster_env(stack_env, tmp_path_factory):
             "REDIS_URL": f"redis+cluster://127.0.0.1:{ports[0]}",
             "BROKER_URL": RABBITMQ_URL,
         }
-        with open(LOGS / "worker-cluster.log", "ab") as log:
-            workers = subprocess.Popen(
-                [
-                    str(Path(sys.executable).parent / "dramatiq"),
-                    "app.tasks",
-                    "--processes",
-                    "2",
-                    "--threads",
-                    "4",
-                ],
-                env=env,
-                cwd=ROOT,
-                stdout=log,
-                stderr=log,
-            )
+        workers = start_worker(env, "worker-cluster.log", processes=2, threads=4)
         yield env
     finally:  # also when the cluster never formed: no node outlives the test
         if workers is not None:
