@@ -72,11 +72,16 @@ async def put_accounts(request: web.Request) -> web.Response:
 
 
 async def get_sms(request: web.Request) -> web.Response:
-    phone = request.query.get("phone")
-    messages = request.app[STATE].sms
+    """Every SMS sent, oldest first. `since=N` skips the first N (a poller's cursor: it gets
+    `next` back), so polling a long run costs the new messages, not all of them."""
+    phone, since = request.query.get("phone"), request.query.get("since", "0")
+    if not since.isdigit():
+        return _bad("since must be a non-negative integer")
+    everything = request.app[STATE].sms
+    messages = everything[int(since) :]
     if phone:
         messages = [message for message in messages if message["phone"] == phone]
-    return json_response({"messages": messages})
+    return json_response({"messages": messages, "next": len(everything)})
 
 
 async def get_notices(request: web.Request) -> web.Response:
