@@ -66,6 +66,17 @@ def test_many_messages_to_one_number_oldest_first(live: LiveSandbox) -> None:
     assert len(_messages(live)) == 13
 
 
+def test_since_returns_only_the_newer_messages_and_the_cursor(live: LiveSandbox) -> None:
+    for n in range(3):
+        assert _send(live, f"s-{n}", params={**CODE_PARAMS, "code": f"{n:06d}"}).ok
+    url = live.url("/_sandbox/sms")
+    first = requests.get(url, params={"since": 1}, timeout=5).json()
+    assert [m["params"]["code"] for m in first["messages"]] == ["000001", "000002"]
+    assert first["next"] == 3
+    assert requests.get(url, params={"since": 3}, timeout=5).json()["messages"] == []
+    assert requests.get(url, params={"since": "-1"}, timeout=5).status_code == 400
+
+
 def test_unknown_template_is_refused(live: LiveSandbox) -> None:
     response = _send(live, "t-2", template_code="nope")
     assert (response.status_code, response.json()) == (400, {"code": "invalid_template"})
