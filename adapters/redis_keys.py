@@ -1,26 +1,39 @@
 """Every Redis key, built here and only here.
 
 Each key has the prefix ``yzt:``, a TTL set where it is written, and a hash tag ``{...}`` so the
-keys one operation touches share a Redis Cluster slot: a phone's code and quota share
-``{p:<phone_h>}``; a ticket's record, sealed form and SMS marker share ``{t:<ticket>}``.
+keys one operation touches share a Redis Cluster slot.
+
+A phone's code and quota, and the tickets of queries for that phone, share ``{p:<bucket>}``: the
+bucket is the first 4 hex digits (16 bits) of the phone's keyed hash, and a ticket id starts
+with it. So redeeming the code and creating the ticket is one script in one slot, and a ticket
+id alone still finds its keys. The bucket tells nothing: about 25,000 phone numbers share each,
+and nobody without the server's secret can compute it.
 No key holds a clear identifier: phones, IDs, users and IPs appear as keyed hashes.
 """
 
 from __future__ import annotations
 
+import secrets
+
 PREFIX = "yzt"
+BUCKET_CHARS = 4
 
 
-def session(token_h: str) -> str:
-    return f"{PREFIX}:sess:{{s:{token_h}}}"
+def phone_bucket(phone_h: str) -> str:
+    return phone_h[:BUCKET_CHARS]
+
+
+def new_ticket_id(phone_h: str) -> str:
+    """A fresh ticket id (128 random bits) that carries its phone's bucket in front."""
+    return phone_bucket(phone_h) + secrets.token_urlsafe(16)
 
 
 def phone_quota(phone_h: str, service: str) -> str:
-    return f"{PREFIX}:quota:{{p:{phone_h}}}:{service}"
+    return f"{PREFIX}:quota:{{p:{phone_bucket(phone_h)}}}:{phone_h}:{service}"
 
 
 def code(phone_h: str, service: str) -> str:
-    return f"{PREFIX}:code:{{p:{phone_h}}}:{service}"
+    return f"{PREFIX}:code:{{p:{phone_bucket(phone_h)}}}:{phone_h}:{service}"
 
 
 def id_quota(id_h: str) -> str:
@@ -41,19 +54,19 @@ def code_budget(minute: int) -> str:
 
 
 def ticket(ticket_id: str) -> str:
-    return f"{PREFIX}:ticket:{{t:{ticket_id}}}"
+    return f"{PREFIX}:ticket:{{p:{ticket_id[:BUCKET_CHARS]}}}:{ticket_id}"
 
 
 def sealed_form(ticket_id: str) -> str:
-    return f"{PREFIX}:form:{{t:{ticket_id}}}"
+    return f"{PREFIX}:form:{{p:{ticket_id[:BUCKET_CHARS]}}}:{ticket_id}"
 
 
 def sms_marker(ticket_id: str) -> str:
-    return f"{PREFIX}:sms:{{t:{ticket_id}}}"
+    return f"{PREFIX}:sms:{{p:{ticket_id[:BUCKET_CHARS]}}}:{ticket_id}"
 
 
 def notice_marker(ticket_id: str) -> str:
-    return f"{PREFIX}:notice:{{t:{ticket_id}}}"
+    return f"{PREFIX}:notice:{{p:{ticket_id[:BUCKET_CHARS]}}}:{ticket_id}"
 
 
 def breaker(partner_id: str) -> str:

@@ -14,24 +14,41 @@ from redis.retry import Retry
 
 from adapters import redis_keys as keys
 from adapters.redis_quotas import QuotaTaker, pipelined_script
-from app.ports import CodeCheck, CodeIssue, PlatformUser, StoreUnavailable, Ticket
+from app.ports import Begun, Breaker, CodeCheck, CodeIssue, StoreUnavailable, Ticket
 
 P = ParamSpec("P")
 R = TypeVar("R")
 AUDIT_MAXLEN = 100_000
 SMS_MARKER_TTL_S = 7 * 86400
 
-# Counts a wrong attempt, burns the code on success or on the last attempt.
-CHECK_CODE = """
+# Counts a wrong attempt, burns the code on the last attempt. On success it burns the code and
+# creates the ticket (KEYS[2], fields from ARGV[6]) and its sealed form (KEYS[3]): one slot.
+REDEEM_CODE = """
 local digest = redis.call('HGET', KEYS[1], 'd')
 if not digest then return {'expired', 0} end
 if digest == ARGV[1] then
   redis.call('DEL', KEYS[1])
+  redis.call('HSET', KEYS[2], unpack(ARGV, 6))
+  redis.call('EXPIRE', KEYS[2], ARGV[3])
+  redis.call('SET', KEYS[3], ARGV[5], 'EX', ARGV[4])
   return {'ok', 0}
 end
 local left = tonumber(ARGV[2]) - redis.call('HINCRBY', KEYS[1], 'a', 1)
 if left <= 0 then redis.call('DEL', KEYS[1]) end
 return {'mismatch', math.max(left, 0)}
+"""
+
+# The worker's first step: the ticket (flat HGETALL) and its sealed form; a live ticket with
+# its form is marked processing. {} for an unknown ticket.
+BEGIN = """
+local fields = redis.call('HGETALL', KEYS[1])
+if #fields == 0 then return {} end
+local form = redis.call('GET', KEYS[2])
+local status = redis.call('HGET', KEYS[1], 'status')
+if form and status ~= 'delivered' and status ~= 'failed' then
+  redis.call('HSET', KEYS[1], 'status', 'processing', 'updated_at', ARGV[1])
+end
+return {fields, form}
 """
 
 
@@ -97,21 +114,11 @@ class RedisStore:
         self.breaker_threshold = breaker_threshold
         self.breaker_cooldown_s = breaker_cooldown_s
         self._quotas = QuotaTaker(client, cluster=isinstance(client, RedisCluster))
-        self._check_code = client.register_script(CHECK_CODE)
+        self._redeem_code = client.register_script(REDEEM_CODE)
 
     @_unavailable_on_redis_error
     def ping(self) -> bool:
         return bool(self.redis.ping())
-
-    @_unavailable_on_redis_error
-    def save_session(self, token_h: str, user: PlatformUser, ttl_s: int) -> None:
-        value = json.dumps({"platform": user.platform, "user_id": user.user_id})
-        self.redis.set(keys.session(token_h), value, ex=ttl_s)
-
-    @_unavailable_on_redis_error
-    def load_session(self, token_h: str) -> PlatformUser | None:
-        raw = self.redis.get(keys.session(token_h))
-        return PlatformUser(**json.loads(raw)) if raw else None
 
     @_unavailable_on_redis_error
     def issue_code(self, issue: CodeIssue) -> tuple[int, str]:
@@ -139,34 +146,62 @@ class RedisStore:
             keys.code(issue.phone_h, issue.service),
         ]
 
+    def new_ticket_id(self, phone_h: str) -> str:
+        return keys.new_ticket_id(phone_h)
+
     @_unavailable_on_redis_error
-    def check_code(self, service: str, phone_h: str, digest: str, max_attempts: int) -> CodeCheck:
-        outcome, left = self._check_code(
-            keys=[keys.code(phone_h, service)], args=[digest, max_attempts]
+    def redeem_code(
+        self,
+        service: str,
+        phone_h: str,
+        digest: str,
+        max_attempts: int,
+        ticket: Ticket,
+        sealed_form: bytes,
+        form_ttl_s: int,
+    ) -> CodeCheck:
+        fields = [item for pair in _ticket_fields(ticket).items() for item in pair]
+        outcome, left = self._redeem_code(
+            keys=[
+                keys.code(phone_h, service),
+                keys.ticket(ticket.id),
+                keys.sealed_form(ticket.id),
+            ],
+            args=[digest, max_attempts, self.ticket_ttl_s, form_ttl_s, sealed_form, *fields],
         )
         return CodeCheck(outcome.decode(), int(left))
 
     @_unavailable_on_redis_error
-    def create_ticket(self, ticket: Ticket, sealed_form: bytes, form_ttl_s: int) -> None:
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.hset(keys.ticket(ticket.id), mapping=cast(Any, _ticket_fields(ticket)))
-        pipe.expire(keys.ticket(ticket.id), self.ticket_ttl_s)
-        pipe.set(keys.sealed_form(ticket.id), sealed_form, ex=form_ttl_s)
-        pipe.execute()
+    def begin(self, ticket_id: str, now: float, partner_ids: Sequence[str]) -> Begun:
+        pipe = self.redis.pipeline(transaction=False)
+        pipelined_script(pipe, BEGIN, [keys.ticket(ticket_id), keys.sealed_form(ticket_id)], [now])
+        for partner_id in partner_ids:
+            pipe.hmget(keys.breaker(partner_id), "opened_at", "fails")
+        found, *breakers = pipe.execute()
+        if not found:
+            return Begun(None, None, {})
+        flat, form = found
+        raw = dict(zip(flat[::2], flat[1::2], strict=True))
+        states = {
+            partner_id: self._breaker(opened_at, fails, now)
+            for partner_id, (opened_at, fails) in zip(partner_ids, breakers, strict=True)
+        }
+        return Begun(_ticket_from(ticket_id, raw), form or None, states)
+
+    def _breaker(self, opened_at: bytes | None, fails: bytes | None, now: float) -> Breaker:
+        return Breaker(self._state(opened_at, now), int(fails or 0))
+
+    def _state(self, opened_at: bytes | None, now: float) -> str:
+        if opened_at is None:
+            return "closed"
+        if now - float(opened_at) < self.breaker_cooldown_s:
+            return "open"
+        return "half_open"
 
     @_unavailable_on_redis_error
     def get_ticket(self, ticket_id: str) -> Ticket | None:
         raw = cast(dict[bytes, bytes], self.redis.hgetall(keys.ticket(ticket_id)))
         return _ticket_from(ticket_id, raw) if raw else None
-
-    @_unavailable_on_redis_error
-    def load_form(self, ticket_id: str) -> bytes | None:
-        value = self.redis.get(keys.sealed_form(ticket_id))
-        return cast(bytes, value) if value is not None else None
-
-    @_unavailable_on_redis_error
-    def set_status(self, ticket_id: str, status: str, now: float) -> None:
-        self.redis.hset(keys.ticket(ticket_id), mapping={"status": status, "updated_at": now})
 
     @_unavailable_on_redis_error
     def claim_sms(self, ticket_id: str) -> bool:
@@ -194,15 +229,10 @@ class RedisStore:
         pipe = self.redis.pipeline(transaction=False)
         for partner_id in partner_ids:
             pipe.hget(keys.breaker(partner_id), "opened_at")
-        states = {}
-        for partner_id, opened_at in zip(partner_ids, pipe.execute(), strict=True):
-            if opened_at is None:
-                states[partner_id] = "closed"
-            elif now - float(opened_at) < self.breaker_cooldown_s:
-                states[partner_id] = "open"
-            else:
-                states[partner_id] = "half_open"
-        return states
+        return {
+            partner_id: self._state(opened_at, now)
+            for partner_id, opened_at in zip(partner_ids, pipe.execute(), strict=True)
+        }
 
     @_unavailable_on_redis_error
     def claim_probe(self, partner_id: str) -> bool:
@@ -234,11 +264,19 @@ class RedisStore:
 
     @_unavailable_on_redis_error
     def finish(
-        self, ticket: Ticket, status: str, now: float, give_back: bool, audit: dict[str, str]
+        self,
+        ticket: Ticket,
+        status: str,
+        now: float,
+        give_back: bool,
+        audit: dict[str, str],
+        sms_mark: str = "",
     ) -> None:
         pipe = self.redis.pipeline(transaction=False)
         pipe.hset(keys.ticket(ticket.id), mapping={"status": status, "updated_at": now})
         pipe.delete(keys.sealed_form(ticket.id))
+        if sms_mark:
+            pipe.set(keys.sms_marker(ticket.id), sms_mark, ex=SMS_MARKER_TTL_S)
         if give_back and ticket.quota:
             pipe.delete(keys.phone_quota(ticket.quota["phone_h"], ticket.quota["service"]))
             if ticket.quota.get("id_h"):

@@ -122,11 +122,35 @@ class Ticket:
     quota: dict[str, str] = field(default_factory=dict)  # service, phone_h, id_h: for give-back
 
 
+@dataclass(frozen=True)
+class Breaker:
+    """A partner's circuit breaker as read: closed | open | half_open (cool-down over), and its
+    count of consecutive failures."""
+
+    state: str = "closed"
+    fails: int = 0
+
+
+@dataclass(frozen=True)
+class Begun:
+    ticket: Ticket | None  # None: unknown or expired
+    sealed_form: bytes | None  # None: purged (the ticket is final) or outlived its TTL
+    breakers: dict[str, Breaker] = field(default_factory=dict)
+
+
+def breaker_changes(
+    results: Mapping[str, bool], breakers: Mapping[str, Breaker]
+) -> dict[str, bool]:
+    """The calls worth writing back: every failure, and a success only where it closes
+    something (failures counted, or a probe). A success on a clean breaker writes nothing, so a
+    healthy query costs no breaker round trip. The price: a failure recorded by another worker
+    between our read and our success is not reset by it, but by the next success that sees it.
+    """
+    clean = Breaker()
+    return {p: ok for p, ok in results.items() if not ok or breakers.get(p, clean) != clean}
+
+
 class Store(Protocol):
-    def save_session(self, token_h: str, user: PlatformUser, ttl_s: int) -> None: ...
-
-    def load_session(self, token_h: str) -> PlatformUser | None: ...
-
     def issue_code(self, issue: CodeIssue) -> tuple[int, str]:
         """Take the quotas and store the code: (0, "") or (seconds to wait, the refusing limit)."""
         ...
@@ -135,17 +159,30 @@ class Store(Protocol):
         """Undo issue_code when the code SMS could not be sent."""
         ...
 
-    def check_code(
-        self, service: str, phone_h: str, digest: str, max_attempts: int
-    ) -> CodeCheck: ...
+    def new_ticket_id(self, phone_h: str) -> str:
+        """A fresh, unguessable ticket id, placed so its keys live beside the phone's code."""
+        ...
 
-    def create_ticket(self, ticket: Ticket, sealed_form: bytes, form_ttl_s: int) -> None: ...
+    def redeem_code(
+        self,
+        service: str,
+        phone_h: str,
+        digest: str,
+        max_attempts: int,
+        ticket: Ticket,
+        sealed_form: bytes,
+        form_ttl_s: int,
+    ) -> CodeCheck:
+        """Check the code. When it matches, burn it and create the ticket with its sealed form,
+        in the same atomic step: one round trip, and no code is ever spent without a ticket."""
+        ...
+
+    def begin(self, ticket_id: str, now: float, partner_ids: Sequence[str]) -> Begun:
+        """Load the ticket and its sealed form, mark it processing (unless it is final or its
+        form is gone), and read the partners' circuit breakers: one round trip."""
+        ...
 
     def get_ticket(self, ticket_id: str) -> Ticket | None: ...
-
-    def load_form(self, ticket_id: str) -> bytes | None: ...
-
-    def set_status(self, ticket_id: str, status: str, now: float) -> None: ...
 
     def claim_sms(self, ticket_id: str) -> bool:
         """Mark the result SMS as being sent; False if an earlier delivery already marked it."""
@@ -162,7 +199,8 @@ class Store(Protocol):
         ...
 
     def breaker_states(self, partner_ids: Sequence[str], now: float) -> dict[str, str]:
-        """Each partner's circuit breaker: "closed", "open" or "half_open" (cool-down over)."""
+        """Each partner's breaker state, for the catalogue and the metrics (a query reads its
+        breakers in begin)."""
         ...
 
     def claim_probe(self, partner_id: str) -> bool:
@@ -170,13 +208,21 @@ class Store(Protocol):
         ...
 
     def record_calls(self, results: Mapping[str, bool], now: float) -> None:
-        """Count consecutive failures; open a breaker at the threshold, close it on success."""
+        """Count consecutive failures; open a breaker at the threshold, close it on success.
+        Callers pass only the calls that change something (see breaker_changes)."""
         ...
 
     def finish(
-        self, ticket: Ticket, status: str, now: float, give_back: bool, audit: dict[str, str]
+        self,
+        ticket: Ticket,
+        status: str,
+        now: float,
+        give_back: bool,
+        audit: dict[str, str],
+        sms_mark: str = "",
     ) -> None:
-        """Record the end: status, purge the form, give back the quota, append the audit event."""
+        """Record the end: status, purge the form, give back the quota, append the audit event,
+        and (when given) the SMS marker's last word: "sent" or "failed"."""
         ...
 
 

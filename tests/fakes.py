@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,8 @@ from app.domain.forms import QueryForm
 from app.domain.outcomes import CardsAnswer, OwnerAnswer
 from app.domain.providers import Company, Operator
 from app.ports import (
+    Begun,
+    Breaker,
     CodeCheck,
     CodeIssue,
     LoginRejected,
@@ -113,15 +116,6 @@ class FakeStore:
             parts.append(value if isinstance(value, bytes) else repr(value).encode())
         return b"\n".join(parts)
 
-    # --- sessions -------------------------------------------------------------------------
-
-    def save_session(self, token_h: str, user: PlatformUser, ttl_s: int) -> None:
-        self._set(f"sess:{token_h}", user, ttl_s)
-
-    def load_session(self, token_h: str) -> PlatformUser | None:
-        user: PlatformUser | None = self._get(f"sess:{token_h}")
-        return user
-
     # --- codes and quotas (ISSUE_CODE / CHECK_CODE) -----------------------------------------
 
     @staticmethod
@@ -171,13 +165,26 @@ class FakeStore:
         self._decr(user_l)
         self._decr(ip_l)
 
-    def check_code(self, service: str, phone_h: str, digest: str, max_attempts: int) -> CodeCheck:
+    def new_ticket_id(self, phone_h: str) -> str:
+        return phone_h[:4] + secrets.token_urlsafe(16)
+
+    def redeem_code(
+        self,
+        service: str,
+        phone_h: str,
+        digest: str,
+        max_attempts: int,
+        ticket: Ticket,
+        sealed_form: bytes,
+        form_ttl_s: int,
+    ) -> CodeCheck:
         key = f"code:{phone_h}:{service}"
         code = self._get(key)
         if code is None:
             return CodeCheck("expired", 0)
         if code["d"] == digest:
             self._delete(key)
+            self.create_ticket(ticket, sealed_form, form_ttl_s)
             return CodeCheck("ok", 0)
         code["a"] += 1
         left = max_attempts - code["a"]
@@ -196,6 +203,20 @@ class FakeStore:
     def create_ticket(self, ticket: Ticket, sealed_form: bytes, form_ttl_s: int) -> None:
         self._set(f"ticket:{ticket.id}", copy.deepcopy(ticket), self.ticket_ttl_s)
         self._set(f"form:{ticket.id}", bytes(sealed_form), form_ttl_s)
+
+    def begin(self, ticket_id: str, now: float, partner_ids: Sequence[str]) -> Begun:
+        ticket = self.get_ticket(ticket_id)
+        if ticket is None:
+            return Begun(None, None, {})
+        form = self.load_form(ticket_id)
+        if form is not None and ticket.status not in ("delivered", "failed"):
+            self.set_status(ticket_id, "processing", now)
+        states = self.breaker_states(partner_ids, now)
+        breakers = {
+            p: Breaker(states[p], (self._get(f"breaker:{p}") or {}).get("fails", 0))
+            for p in partner_ids
+        }
+        return Begun(ticket, form, breakers)
 
     def get_ticket(self, ticket_id: str) -> Ticket | None:
         ticket = self._get(f"ticket:{ticket_id}")
@@ -233,9 +254,17 @@ class FakeStore:
         return True
 
     def finish(
-        self, ticket: Ticket, status: str, now: float, give_back: bool, audit: dict[str, str]
+        self,
+        ticket: Ticket,
+        status: str,
+        now: float,
+        give_back: bool,
+        audit: dict[str, str],
+        sms_mark: str = "",
     ) -> None:
         self.finished.append(Finish(ticket.id, status, give_back, dict(audit)))
+        if sms_mark:
+            self.set_sms_mark(ticket.id, sms_mark)
         self.set_status(ticket.id, status, now)
         self._delete(f"form:{ticket.id}")
         if give_back and ticket.quota:

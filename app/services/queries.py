@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +23,7 @@ from app.services.context import Caller, Context
 
 log = logging.getLogger(__name__)
 _CODE_RE = re.compile(r"^[0-9]{6}$")
+_TICKET_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 @dataclass(frozen=True)
@@ -43,21 +43,22 @@ def submit_query(ctx: Context, caller: Caller, data: Mapping[str, Any]) -> Accep
         raise
     if not (isinstance(code, str) and _CODE_RE.match(code)):
         raise InvalidFields({"code": ["请输入6位数字验证码"]})
-    hasher = ctx.hasher
-    phone_h = hasher.identifier("phone", form.phone)
-    check = ctx.store.check_code(
+    phone_h = ctx.hasher.identifier("phone", form.phone)
+    ticket = new_ticket(ctx, caller, form, phone_h, notify=data.get("notify") is True)
+    # Sealed before the code is checked: the check and the ticket are one atomic step.
+    check = ctx.store.redeem_code(
         str(form.service),
         phone_h,
-        hasher.code_digest(code, form.binding()),
+        ctx.hasher.code_digest(code, form.binding()),
         ctx.settings.code_max_attempts,
+        ticket,
+        seal_form(ctx, ticket, form, caller),
+        ctx.settings.form_ttl_s,
     )
     if check.outcome == "expired":
         raise CodeExpired()
     if check.outcome == "mismatch":
         raise CodeMismatch(check.attempts_left)
-    ticket = new_ticket(ctx, caller, form, phone_h, notify=data.get("notify") is True)
-    sealed = seal_form(ctx, ticket, form, caller)
-    ctx.store.create_ticket(ticket, sealed, ctx.settings.form_ttl_s)
     try:
         ctx.queue.enqueue_run_query(ticket.id)
     except Exception:
@@ -85,7 +86,7 @@ def new_ticket(ctx: Context, caller: Caller, form: QueryForm, phone_h: str, noti
         ctx.hasher.identifier("id", form.id_number) if form.service is Service.PHONE_CARDS else ""
     )
     return Ticket(
-        id=secrets.token_urlsafe(16),
+        id=ctx.store.new_ticket_id(phone_h),
         service=str(form.service),
         status="accepted",
         phone_masked=mask_phone(form.phone),
@@ -99,7 +100,8 @@ def new_ticket(ctx: Context, caller: Caller, form: QueryForm, phone_h: str, noti
 
 
 def ticket_status(ctx: Context, caller: Caller, ticket_id: str) -> Ticket:
-    ticket = ctx.store.get_ticket(ticket_id) if len(ticket_id) <= 64 else None
+    known = _TICKET_RE.match(ticket_id)
+    ticket = ctx.store.get_ticket(ticket_id) if known else None
     if ticket is None or ticket.owner_h != ctx.hasher.identifier("user", caller.key):
         raise NotFound()  # another user's ticket looks exactly like an unknown one
     return ticket

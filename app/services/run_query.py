@@ -21,12 +21,14 @@ from app.domain.outcomes import (
     decide_phone_cards,
 )
 from app.ports import (
+    Breaker,
     NoticeError,
     PartnerRejected,
     PartnerUnavailable,
     SmsError,
     SmsUncertain,
     Ticket,
+    breaker_changes,
 )
 from app.services.context import Context
 from notices.platform import build_notice
@@ -40,25 +42,28 @@ T = TypeVar("T")
 
 async def run_query(ctx: Context, ticket_id: str) -> str | None:
     """Run one ticket to its end; safe to run again for the same ticket (redelivery)."""
-    ticket = ctx.store.get_ticket(ticket_id)
+    registry = ctx.registry
+    partners = [o.id for o in registry.operators] + [c.id for c in registry.companies]
+    begun = ctx.store.begin(ticket_id, ctx.clock.now(), partners)
+    ticket, sealed = begun.ticket, begun.sealed_form
     if ticket is None or ticket.status in FINAL_STATUSES:
         return None
-    sealed = ctx.store.load_form(ticket_id)
     if sealed is None:  # the form outlived its TTL: nothing can be computed or sent
         ctx.store.finish(ticket, "failed", ctx.clock.now(), give_back=True, audit=_audit(ticket))
         return "failed"
     data = json.loads(ctx.sealer.open(sealed, ticket_id.encode()))
     recipient = str(data.pop("notify_to", ""))  # sealed with the form, only when notify is on
     form = QueryForm(**{**data, "service": Service(data["service"])})
-    ctx.store.set_status(ticket_id, "processing", ctx.clock.now())
     started = time.monotonic()
-    outcome, timings = await evaluate(ctx, form, started + ctx.settings.query_deadline_s)
+    deadline = started + ctx.settings.query_deadline_s
+    outcome, timings = await evaluate(ctx, form, deadline, begun.breakers)
     status = await deliver(ctx, ticket, form.phone, outcome_message(outcome))
     notice = await notify(ctx, ticket, status, recipient)
     give_back = status == "failed" or not outcome.kind.uses_quota
     audit = _audit(ticket, outcome, timings, int((time.monotonic() - started) * 1000))
     audit["notice"] = notice  # the count of notice failures, by reason, is read from here
-    ctx.store.finish(ticket, status, ctx.clock.now(), give_back=give_back, audit=audit)
+    sms_mark = "sent" if status == "delivered" else "failed"
+    ctx.store.finish(ticket, status, ctx.clock.now(), give_back, audit, sms_mark)
     ctx.metrics.query_finished(ticket.service, str(outcome.kind), status)
     log.info(
         "query finished",
@@ -74,7 +79,7 @@ async def run_query(ctx: Context, ticket_id: str) -> str | None:
 
 
 async def evaluate(
-    ctx: Context, form: QueryForm, deadline: float
+    ctx: Context, form: QueryForm, deadline: float, breakers: Mapping[str, Breaker]
 ) -> tuple[Outcome, dict[str, int]]:
     operators, platforms = ctx.operators, ctx.platforms
     assert operators is not None and platforms is not None
@@ -85,6 +90,7 @@ async def evaluate(
             {o.id: partial(operators.query_cards, o, form) for o in registry.operators},
             deadline,
             timings,
+            breakers,
         )
         return decide_phone_cards(registry, cards), timings
     owners = await gather_answers(
@@ -95,6 +101,7 @@ async def evaluate(
         },
         deadline,
         timings,
+        breakers,
     )
     ownership = decide_ownership(owners)
     if ownership is not Ownership.CONFIRMED:
@@ -104,6 +111,7 @@ async def evaluate(
         {c.id: partial(platforms.count_accounts, c, form.phone) for c in registry.companies},
         deadline,
         timings,
+        breakers,
     )
     return decide_accounts(registry, counts), timings
 
@@ -113,17 +121,20 @@ async def gather_answers(
     calls: Mapping[str, Callable[[], Awaitable[T]]],
     deadline: float,
     timings: dict[str, int],
+    breakers: Mapping[str, Breaker],
 ) -> dict[str, T | None]:
     """Ask all partners at once; one that fails, misses the deadline or is shed answers None.
 
-    A partner whose circuit breaker is open is not called at all; in half-open, one query at a
-    time probes it. Every call's result feeds the breaker, shared by all workers through Redis.
+    A partner whose circuit breaker (as read when the query began) is open is not called at
+    all; in half-open, one query at a time probes it. The calls that change a breaker are
+    written back: the breakers are shared by all workers through Redis.
     """
-    states = ctx.store.breaker_states(list(calls), ctx.clock.now())
+    closed = Breaker()
     allowed = {
         partner
-        for partner, state in states.items()
-        if state == "closed" or (state == "half_open" and ctx.store.claim_probe(partner))
+        for partner in calls
+        if (state := breakers.get(partner, closed).state) == "closed"
+        or (state == "half_open" and ctx.store.claim_probe(partner))
     }
 
     async def one(partner: str, call: Callable[[], Awaitable[T]]) -> T | None:
@@ -150,7 +161,9 @@ async def gather_answers(
     )
     if skipped := set(calls) - allowed:
         log.info("partners skipped by open breakers", extra={"partners": ",".join(sorted(skipped))})
-    ctx.store.record_calls({p: results[p] is not None for p in allowed}, ctx.clock.now())
+    outcomes = {p: results[p] is not None for p in allowed}
+    if changes := breaker_changes(outcomes, breakers):
+        ctx.store.record_calls(changes, ctx.clock.now())
     return results
 
 
@@ -169,7 +182,10 @@ async def deliver(ctx: Context, ticket: Ticket, phone: str, message: Message) ->
             return "delivered"
         ctx.store.set_sms_mark(ticket.id, "sending")
     status = await send_with_retries(ctx, ticket, phone, message, idempotent)
-    ctx.store.set_sms_mark(ticket.id, "sent" if status == "delivered" else "failed")
+    if status == "failed":  # now: a crash before finish must not read as "maybe sent"
+        ctx.store.set_sms_mark(ticket.id, "failed")
+    # "sent" is written by finish, in its round trip: a crash before it leaves "sending",
+    # which a redelivery reads as "maybe sent", as it should.
     return status
 
 

@@ -11,6 +11,7 @@ import requests
 
 from adapters import redis_keys
 from app.h5.oauth import safe_next
+from app.services import login
 
 PAGES = ["/h5/", "/h5/phone-cards", "/h5/internet-accounts"]
 PUBLIC_PAGES = ["/h5/guides", "/h5/guides/wechat", "/h5/hotlines"]
@@ -81,7 +82,7 @@ def test_the_callback_opens_a_session_the_pages_and_the_api_accept(flask_app):
     assert client.get("/api/v1/queries/unknown-ticket").status_code == 404  # authenticated
     token = client.get_cookie("yzt_session").value
     ctx = flask_app.extensions["yzt"]
-    user = ctx.store.load_session(ctx.hasher.identifier("token", token))
+    user = login.authenticate(ctx, token)
     assert user.platform == "wechat_oa" and user.user_id.startswith("sbx_")
 
 

@@ -13,15 +13,21 @@ def test_redis_down_is_a_fast_json_503(settings):
 
     dead = replace(settings, redis_url=f"redis://127.0.0.1:{free_port()}/0", redis_timeout_s=1.0)
     client = create_app(dead).test_client()
+    # Logging in needs no Redis (the token is stateless): the user gets in, then sees the 503.
+    login = client.post("/api/v1/sessions", json={"platform": "wechat", "code": "abc"})
+    assert login.status_code == 201
+    bearer = {"Authorization": f"Bearer {login.get_json()['token']}"}
+    form = {
+        "service": "phone_cards",
+        "name": "张三",
+        "id_number": "11010519491231002X",
+        "phone": "13800138000",
+        "agree": True,
+    }
     requests_ = [
-        ("post", "/api/v1/sessions", {"platform": "wechat", "code": "abc"}, {}),
-        (
-            "post",
-            "/api/v1/verification-codes",
-            {"service": "phone_cards"},
-            {"Authorization": "Bearer x"},
-        ),
-        ("get", "/api/v1/queries/abc", None, {"Authorization": "Bearer x"}),
+        ("post", "/api/v1/verification-codes", form, bearer),
+        ("post", "/api/v1/queries", {**form, "code": "123456"}, bearer),
+        ("get", "/api/v1/queries/abc", None, bearer),
     ]
     for method, path, body, headers in requests_:
         start = time.monotonic()

@@ -69,3 +69,18 @@ def test_one_success_resets_the_count() -> None:
     for _ in range(4):
         query(world)
     assert world.store.breaker_states(["cucc"], world.clock.now()) == {"cucc": "closed"}
+
+
+def test_only_calls_that_change_a_breaker_are_written_back() -> None:
+    from app.ports import Breaker, breaker_changes
+
+    read = {
+        "cmcc": Breaker(),
+        "cucc": Breaker("closed", 2),
+        "ctcc": Breaker("half_open", 5),
+        "cbn": Breaker(),
+    }
+    results = {"cmcc": True, "cucc": True, "ctcc": True, "cbn": False}
+    # a clean success writes nothing; a success that resets or closes, and every failure, do
+    assert breaker_changes(results, read) == {"cucc": True, "ctcc": True, "cbn": False}
+    assert breaker_changes({"cmcc": True}, read) == {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import dataclasses
 import importlib
 import json
@@ -171,9 +172,14 @@ def test_login_and_authenticate(world: World) -> None:
     session = login(world.ctx, "wechat", "good-code")
     assert session.expires_in == SETTINGS.session_ttl_s
     assert authenticate(world.ctx, session.token) == ALICE.user
-    assert session.token.encode() not in world.store.raw_bytes  # only a keyed hash is stored
-    with pytest.raises(Unauthenticated):
-        authenticate(world.ctx, "not-a-token")
+    # Stateless: nothing stored, and the openid inside the token is encrypted.
+    assert world.store.raw_bytes == b""
+    sealed = base64.urlsafe_b64decode(session.token + "=" * (-len(session.token) % 4))
+    assert ALICE.user.user_id.encode() not in sealed
+    forged = session.token[:20] + ("A" if session.token[20] != "A" else "B") + session.token[21:]
+    for bad in ("not-a-token", "", "令牌", "x" * 600, forged, session.token[:-4]):
+        with pytest.raises(Unauthenticated):
+            authenticate(world.ctx, bad)
     with pytest.raises(Unauthenticated):
         authenticate(world.ctx, None)
     with pytest.raises(LoginFailed):
