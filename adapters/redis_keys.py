@@ -69,12 +69,15 @@ def notice_marker(ticket_id: str) -> str:
     return f"{PREFIX}:notice:{{p:{ticket_id[:BUCKET_CHARS]}}}:{ticket_id}"
 
 
-def breaker(partner_id: str) -> str:
-    return f"{PREFIX}:breaker:{{b:{partner_id}}}"
+def breakers() -> str:
+    """Every partner's circuit breaker in one hash (<partner>:fails, <partner>:opened_at): a
+    query reads them all in one command. One slot, read by every query: Redis serves 100,000s
+    of HGETALLs a second, far above a national peak."""
+    return f"{PREFIX}:breakers:{{b}}"
 
 
 def breaker_probe(partner_id: str) -> str:
-    return f"{PREFIX}:breaker:{{b:{partner_id}}}:probe"
+    return f"{PREFIX}:breakers:{{b}}:probe:{partner_id}"
 
 
 def audit_stream() -> str:

@@ -52,16 +52,22 @@ return {fields, form}
 """
 
 
-# One call's result: success closes the breaker; a failure counts, and the threshold opens it.
-RECORD_CALL = """
-if ARGV[1] == '1' then
-  redis.call('DEL', KEYS[1])
-  return 0
+# The calls' results (ARGV[4..]: partner, '1'|'0' pairs; KEYS[2..]: their probe keys): a
+# success closes the breaker and frees the probe; a failure counts, and the threshold opens it.
+RECORD_CALLS = """
+local threshold = tonumber(ARGV[1])
+for i = 2, #KEYS do
+  local partner, ok = ARGV[2 * i], ARGV[2 * i + 1]
+  if ok == '1' then
+    redis.call('HDEL', KEYS[1], partner .. ':fails', partner .. ':opened_at')
+    redis.call('DEL', KEYS[i])
+  else
+    local fails = redis.call('HINCRBY', KEYS[1], partner .. ':fails', 1)
+    if fails >= threshold then redis.call('HSET', KEYS[1], partner .. ':opened_at', ARGV[2]) end
+  end
 end
-local fails = redis.call('HINCRBY', KEYS[1], 'fails', 1)
-if fails >= tonumber(ARGV[2]) then redis.call('HSET', KEYS[1], 'opened_at', ARGV[3]) end
-redis.call('EXPIRE', KEYS[1], ARGV[4])
-return fails
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return 0
 """
 BREAKER_KEY_TTL_S = 86400
 
@@ -115,6 +121,7 @@ class RedisStore:
         self.breaker_cooldown_s = breaker_cooldown_s
         self._quotas = QuotaTaker(client, cluster=isinstance(client, RedisCluster))
         self._redeem_code = client.register_script(REDEEM_CODE)
+        self._record_calls = client.register_script(RECORD_CALLS)
 
     @_unavailable_on_redis_error
     def ping(self) -> bool:
@@ -172,24 +179,27 @@ class RedisStore:
         return CodeCheck(outcome.decode(), int(left))
 
     @_unavailable_on_redis_error
-    def begin(self, ticket_id: str, now: float, partner_ids: Sequence[str]) -> Begun:
+    def begin(self, ticket_id: str, now: float) -> Begun:
         pipe = self.redis.pipeline(transaction=False)
         pipelined_script(pipe, BEGIN, [keys.ticket(ticket_id), keys.sealed_form(ticket_id)], [now])
-        for partner_id in partner_ids:
-            pipe.hmget(keys.breaker(partner_id), "opened_at", "fails")
-        found, *breakers = pipe.execute()
+        pipe.hgetall(keys.breakers())
+        found, breakers = pipe.execute()
         if not found:
             return Begun(None, None, {})
         flat, form = found
         raw = dict(zip(flat[::2], flat[1::2], strict=True))
-        states = {
-            partner_id: self._breaker(opened_at, fails, now)
-            for partner_id, (opened_at, fails) in zip(partner_ids, breakers, strict=True)
-        }
-        return Begun(_ticket_from(ticket_id, raw), form or None, states)
+        return Begun(_ticket_from(ticket_id, raw), form or None, self._read(breakers, now))
 
-    def _breaker(self, opened_at: bytes | None, fails: bytes | None, now: float) -> Breaker:
-        return Breaker(self._state(opened_at, now), int(fails or 0))
+    def _read(self, fields: Mapping[bytes, bytes], now: float) -> dict[str, Breaker]:
+        """The breakers hash as {partner: Breaker}; partners it doesn't name are clean."""
+        found: dict[str, dict[str, bytes]] = {}
+        for name, value in fields.items():
+            partner, _, field = name.decode().rpartition(":")
+            found.setdefault(partner, {})[field] = value
+        return {
+            partner: Breaker(self._state(f.get("opened_at"), now), int(f.get("fails", 0)))
+            for partner, f in found.items()
+        }
 
     def _state(self, opened_at: bytes | None, now: float) -> str:
         if opened_at is None:
@@ -226,13 +236,8 @@ class RedisStore:
 
     @_unavailable_on_redis_error
     def breaker_states(self, partner_ids: Sequence[str], now: float) -> dict[str, str]:
-        pipe = self.redis.pipeline(transaction=False)
-        for partner_id in partner_ids:
-            pipe.hget(keys.breaker(partner_id), "opened_at")
-        return {
-            partner_id: self._state(opened_at, now)
-            for partner_id, opened_at in zip(partner_ids, pipe.execute(), strict=True)
-        }
+        read = self._read(cast(dict[bytes, bytes], self.redis.hgetall(keys.breakers())), now)
+        return {p: read.get(p, Breaker()).state for p in partner_ids}
 
     @_unavailable_on_redis_error
     def claim_probe(self, partner_id: str) -> bool:
@@ -241,17 +246,17 @@ class RedisStore:
 
     @_unavailable_on_redis_error
     def record_calls(self, results: Mapping[str, bool], now: float) -> None:
-        pipe = self.redis.pipeline(transaction=False)
-        for partner_id, ok in results.items():
-            pipelined_script(
-                pipe,
-                RECORD_CALL,
-                [keys.breaker(partner_id)],
-                ["1" if ok else "0", self.breaker_threshold, now, BREAKER_KEY_TTL_S],
-            )
-            if ok:
-                pipe.delete(keys.breaker_probe(partner_id))
-        pipe.execute()
+        if not results:
+            return
+        self._record_calls(
+            keys=[keys.breakers(), *(keys.breaker_probe(p) for p in results)],
+            args=[
+                self.breaker_threshold,
+                now,
+                BREAKER_KEY_TTL_S,
+                *(item for p, ok in results.items() for item in (p, "1" if ok else "0")),
+            ],
+        )
 
     @_unavailable_on_redis_error
     def audit_tail(self, count: int) -> list[dict[str, str]]:

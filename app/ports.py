@@ -135,7 +135,7 @@ class Breaker:
 class Begun:
     ticket: Ticket | None  # None: unknown or expired
     sealed_form: bytes | None  # None: purged (the ticket is final) or outlived its TTL
-    breakers: dict[str, Breaker] = field(default_factory=dict)
+    breakers: dict[str, Breaker] = field(default_factory=dict)  # absent: a clean breaker
 
 
 def breaker_changes(
@@ -177,9 +177,9 @@ class Store(Protocol):
         in the same atomic step: one round trip, and no code is ever spent without a ticket."""
         ...
 
-    def begin(self, ticket_id: str, now: float, partner_ids: Sequence[str]) -> Begun:
+    def begin(self, ticket_id: str, now: float) -> Begun:
         """Load the ticket and its sealed form, mark it processing (unless it is final or its
-        form is gone), and read the partners' circuit breakers: one round trip."""
+        form is gone), and read every partner's circuit breaker: one round trip."""
         ...
 
     def get_ticket(self, ticket_id: str) -> Ticket | None: ...

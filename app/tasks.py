@@ -64,7 +64,10 @@ async def worker_context() -> Context:
     global _context
     if _context is None:
         ctx = build_context(settings)
-        session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=512))
+        # Partners set no cookies we need: skip the cookie jar's work on every call.
+        session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=512), cookie_jar=aiohttp.DummyCookieJar()
+        )
         ctx.operators = ctx.platforms = build_partner_client(settings, session)
         _context = ctx
     return _context

@@ -204,18 +204,17 @@ class FakeStore:
         self._set(f"ticket:{ticket.id}", copy.deepcopy(ticket), self.ticket_ttl_s)
         self._set(f"form:{ticket.id}", bytes(sealed_form), form_ttl_s)
 
-    def begin(self, ticket_id: str, now: float, partner_ids: Sequence[str]) -> Begun:
+    def begin(self, ticket_id: str, now: float) -> Begun:
         ticket = self.get_ticket(ticket_id)
         if ticket is None:
             return Begun(None, None, {})
         form = self.load_form(ticket_id)
         if form is not None and ticket.status not in ("delivered", "failed"):
             self.set_status(ticket_id, "processing", now)
-        states = self.breaker_states(partner_ids, now)
-        breakers = {
-            p: Breaker(states[p], (self._get(f"breaker:{p}") or {}).get("fails", 0))
-            for p in partner_ids
-        }
+        held = {k.removeprefix("breaker:"): self._get(k) for k in list(self.data)}
+        found = {p: v for p, v in held.items() if v is not None and f"breaker:{p}" in self.data}
+        states = self.breaker_states(list(found), now)
+        breakers = {p: Breaker(states[p], v["fails"]) for p, v in found.items()}
         return Begun(ticket, form, breakers)
 
     def get_ticket(self, ticket_id: str) -> Ticket | None:

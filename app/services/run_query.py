@@ -42,9 +42,7 @@ T = TypeVar("T")
 
 async def run_query(ctx: Context, ticket_id: str) -> str | None:
     """Run one ticket to its end; safe to run again for the same ticket (redelivery)."""
-    registry = ctx.registry
-    partners = [o.id for o in registry.operators] + [c.id for c in registry.companies]
-    begun = ctx.store.begin(ticket_id, ctx.clock.now(), partners)
+    begun = ctx.store.begin(ticket_id, ctx.clock.now())
     ticket, sealed = begun.ticket, begun.sealed_form
     if ticket is None or ticket.status in FINAL_STATUSES:
         return None
@@ -143,7 +141,9 @@ async def gather_answers(
             return None
         start, ok = time.monotonic(), False
         try:
-            answer = await asyncio.wait_for(call(), max(0.0, deadline - start))
+            # asyncio.timeout, not wait_for: no extra task per partner call
+            async with asyncio.timeout(max(0.0, deadline - start)):
+                answer = await call()
             ok = True
             return answer
         except (PartnerUnavailable, PartnerRejected, TimeoutError) as exc:
