@@ -13,9 +13,9 @@ import logging
 import random
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 import aiohttp
+from yarl import URL
 
 from adapters.partner_signing import signed_headers
 from app.domain.forms import QueryForm
@@ -44,6 +44,7 @@ class PartnerClient:
         self._secret_of = secret_of
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._attempts = attempts
+        self._targets: dict[tuple[str, str], tuple[URL, str, bytes]] = {}
 
     async def query_cards(self, operator: Operator, form: QueryForm) -> CardsAnswer:
         body = {"id_number": form.id_number, "name": form.name, "phone": form.phone}
@@ -85,16 +86,22 @@ class PartnerClient:
         if answer.get("ok") is not True:
             raise PartnerUnavailable(f"{partner.id}: unexpected ping answer")
 
+    def _target(self, partner: Partner, path: str) -> tuple[URL, str, bytes]:
+        """The URL (parsed once), the path that is signed, and the key: per partner and path."""
+        key = (partner.id, path)
+        if key not in self._targets:
+            url = URL(self._endpoint_of(partner).rstrip("/") + path)
+            self._targets[key] = (url, url.raw_path, self._secret_of(partner))
+        return self._targets[key]
+
     async def _call(self, partner: Partner, path: str, payload: dict[str, Any]) -> dict[str, Any]:
-        url = self._endpoint_of(partner).rstrip("/") + path
+        url, signed_path, secret = self._target(partner, path)
         body = json.dumps(payload, ensure_ascii=False).encode()
         last_error = ""
         for attempt in range(self._attempts):
             if attempt:  # full jitter: retries from many workers don't arrive together
                 await asyncio.sleep(random.uniform(0, 0.1 * 2**attempt))
-            headers = signed_headers(
-                KEY_ID, self._secret_of(partner), "POST", urlsplit(url).path, body
-            )
+            headers = signed_headers(KEY_ID, secret, "POST", signed_path, body)
             try:
                 async with self._session.post(
                     url, data=body, headers=headers, timeout=self._timeout
@@ -104,7 +111,7 @@ class PartnerClient:
                     if response.status != 200:
                         last_error = f"HTTP {response.status}"
                         continue
-                    answer = await response.json(content_type=None)
+                    answer = json.loads(await response.read())
                     if isinstance(answer, dict):
                         return answer
                     last_error = "answer is not an object"

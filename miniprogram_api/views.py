@@ -56,9 +56,11 @@ def errors(*statuses: int) -> Any:
     return documented_errors(blp, *statuses)
 
 
+# The argument schemas are instances: given a class, webargs builds (and deep-copies the
+# fields of) a new schema on every request.
 @blp.route("/sessions")
 class Sessions(MethodView):
-    @blp.arguments(LoginSchema)
+    @blp.arguments(LoginSchema())
     @blp.response(201, LoginResultSchema)
     @errors(400, 401, 413, 415, 422, 503)
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -69,7 +71,7 @@ class Sessions(MethodView):
 
 @blp.route("/verification-codes")
 class VerificationCodes(MethodView):
-    @blp.arguments(CodeRequestSchema)
+    @blp.arguments(CodeRequestSchema())
     @blp.response(202, CodeSentSchema)
     @blp.doc(security=BEARER)
     @errors(400, 401, 413, 415, 422, 429, 503)
@@ -81,7 +83,7 @@ class VerificationCodes(MethodView):
 
 @blp.route("/queries")
 class Queries(MethodView):
-    @blp.arguments(QuerySchema)
+    @blp.arguments(QuerySchema())
     @blp.response(202, AcceptedSchema)
     @blp.doc(security=BEARER)
     @errors(400, 401, 413, 415, 422, 503)

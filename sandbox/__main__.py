@@ -23,7 +23,7 @@ def main() -> None:
         print=None,
         shutdown_timeout=2.0,  # hanging "timeout" faults are woken on shutdown anyway
         handler_cancellation=True,  # a client that gives up cancels its handler
-        **runner_kwargs(),
+        **(runner_kwargs() if settings.access_log else {"access_log": None}),
     )
 
 

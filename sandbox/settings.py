@@ -15,6 +15,7 @@ _SECRET_PREFIX = "PARTNER_SECRET_"
 class SandboxSettings:
     port: int = 8001
     latency_ms: int = 20  # base latency of every emulated partner call
+    access_log: bool = True  # SANDBOX_ACCESS_LOG=0 turns it off (make bench: it is not ours)
     keys_dir: Path = _ROOT / "var" / "sandbox-keys"  # the app reads the same default
     wechat_mp_appid: str = "wx_sandbox_mp"
     wechat_mp_secret: str = "sandbox-mp-secret"
@@ -42,6 +43,7 @@ class SandboxSettings:
         return cls(
             port=int(env.get("SANDBOX_PORT") or default.port),
             latency_ms=int(env.get("SANDBOX_LATENCY_MS") or default.latency_ms),
+            access_log=env.get("SANDBOX_ACCESS_LOG", "1") != "0",
             keys_dir=Path(env.get("SANDBOX_KEYS_DIR") or default.keys_dir),
             wechat_mp_appid=env.get("WECHAT_MP_APPID") or default.wechat_mp_appid,
             wechat_mp_secret=env.get("WECHAT_MP_SECRET") or default.wechat_mp_secret,
