@@ -22,7 +22,7 @@ import aiohttp
 from bench.load import Client, Person, make_people, open_loop, run_for, run_pool
 from bench.procstats import Sampler
 from bench.report import percentile, write_report
-from bench.stack import BenchStack, redis_used_memory
+from bench.stack import BenchStack, audit_durations_ms, redis_used_memory
 
 ROUNDS = {"phone_cards": 1, "internet_accounts": 2}  # partner round trips per query
 
@@ -31,7 +31,13 @@ def say(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-def sent_at(message: dict[str, Any]) -> float:
+def reached_gateway_at(message: dict[str, Any]) -> float:
+    """When the SMS reached the sandbox gateway: the end of our work. The gateway's own emulated
+    latency after that is a partner's floor, like a round's (the message's sent_at)."""
+    return datetime.datetime.fromisoformat(message["received_at"]).timestamp()
+
+
+def gateway_done_at(message: dict[str, Any]) -> float:
     return datetime.datetime.fromisoformat(message["sent_at"]).timestamp()
 
 
@@ -91,7 +97,7 @@ async def run(args: argparse.Namespace, stack: BenchStack, sampler: Sampler) -> 
         stack.pause_workers(False)
         drain_start = time.time()
         drained = await results_for(client, burst, args.drain_timeout_s)
-        last = max((sent_at(m) for m in drained.values()), default=drain_start)
+        last = max((reached_gateway_at(m) for m in drained.values()), default=drain_start)
         drain_rate = len(drained) / max(0.001, last - drain_start)
         # The API and the workers share the machine's cores, so a query's full cost is its
         # processing (the drain, API idle) plus its submit (workers paused): their rates add
@@ -121,6 +127,10 @@ async def run(args: argparse.Namespace, stack: BenchStack, sampler: Sampler) -> 
             for part in ("api", "worker", "redis", "sandbox")
         }
         figures["timeline"] = timeline(sustained, done, run_start)
+        figures["worker_duration_p50_ms"] = {
+            service: percentile(durations, 50)
+            for service, durations in audit_durations_ms(stack, run_start).items()
+        }
     return figures
 
 
@@ -128,14 +138,15 @@ def sustained_figures(
     people: list[Person], done: dict[str, dict[str, Any]], start: float, rate: float, floor_ms: int
 ) -> dict[str, Any]:
     """Latency from submit to the result SMS; overhead is that less the partners' floor."""
-    latencies, overheads = [], []
+    latencies, overheads, to_gateway_answer = [], [], []
     for person in people:
         message = done.get(person.phone)
         if message:
-            latency = 1000 * (sent_at(message) - person.submitted_at)
+            latency = 1000 * (reached_gateway_at(message) - person.submitted_at)
             latencies.append(latency)
             overheads.append(latency - ROUNDS[person.service] * floor_ms)
-    last = max((sent_at(m) for m in done.values()), default=start + 1)
+            to_gateway_answer.append(1000 * (gateway_done_at(message) - person.submitted_at))
+    last = max((reached_gateway_at(m) for m in done.values()), default=start + 1)
     return {
         "offered_qps": rate,
         "sustained_queries": len(people),
@@ -143,6 +154,7 @@ def sustained_figures(
         "e2e_qps": len(done) / max(0.001, last - start),
         "latency_p50_ms": percentile(latencies, 50),
         "latency_p99_ms": percentile(latencies, 99),
+        "latency_to_gateway_answer_p50_ms": percentile(to_gateway_answer, 50),
         "overhead_p50_ms": percentile(overheads, 50),
         "overhead_p99_ms": percentile(overheads, 99),
     }
@@ -155,7 +167,7 @@ def timeline(
     buckets: dict[int, list[float]] = {}
     submitted = {p.phone: p.submitted_at for p in people}
     for phone, message in done.items():
-        at = sent_at(message)
+        at = reached_gateway_at(message)
         buckets.setdefault(int(at - start), []).append(1000 * (at - submitted[phone]))
     return [
         {"second": s, "completed": len(v), "latency_p50_ms": percentile(v, 50)}

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -97,4 +98,19 @@ def redis_used_memory(stack: BenchStack) -> int:
     return int(client.info("memory")["used_memory"])
 
 
-__all__ = ["BenchStack", "redis_used_memory", "wait_for_port"]
+def audit_durations_ms(stack: BenchStack, since: float) -> dict[str, list[float]]:
+    """The workers' own time per query (begin to finish, from the audit stream), by service,
+    for queries finished after `since`: what the latency is made of, besides the queue."""
+    import redis
+
+    from adapters.redis_keys import audit_stream
+
+    client = redis.Redis.from_url(stack.env["REDIS_URL"], decode_responses=True)
+    entries: Any = client.xrange(audit_stream(), min=f"{int(since * 1000)}-0")
+    found: dict[str, list[float]] = {}
+    for _, fields in entries:
+        found.setdefault(fields["service"], []).append(float(fields["duration_ms"]))
+    return found
+
+
+__all__ = ["BenchStack", "audit_durations_ms", "redis_used_memory", "wait_for_port"]

@@ -37,6 +37,7 @@ def _valid_params(template: SmsTemplate, params: Any) -> dict[str, str] | None:
 
 
 async def send(request: web.Request) -> web.Response:
+    received_at = utc_now_iso()  # when the SMS reached the gateway, before its own latency
     injected = await emulate_partner(request, PARTNER)
     if injected is not None:
         return injected
@@ -62,6 +63,7 @@ async def send(request: web.Request) -> web.Response:
         "template": template.name,
         "params": params,
         "text": f"【{body['sign_name']}】" + template.text.format(**params),
+        "received_at": received_at,
         "sent_at": utc_now_iso(),
     }
     state.record_sms(message, body["out_id"], message_id)

@@ -46,6 +46,9 @@ def test_sends_the_exact_text_with_the_signature(live: LiveSandbox) -> None:
     assert message["params"] == CODE_PARAMS
     assert message["phone"] == "13800138000"
     assert datetime.fromisoformat(message["sent_at"]).utcoffset() == timedelta(0)
+    # received on arrival, sent after the gateway's emulated latency (20 ms in these tests)
+    received = datetime.fromisoformat(message["received_at"])
+    assert datetime.fromisoformat(message["sent_at"]) - received >= timedelta(milliseconds=15)
     assert "\\u" not in requests.get(live.url("/_sandbox/sms"), timeout=5).text
 
 
