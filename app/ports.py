@@ -50,6 +50,9 @@ class Identity(Protocol):
 
 
 class SmsGateway(Protocol):
+    """An adapter may also offer `async def send_async(...)`, the same call on the worker's event
+    loop (the sandbox gateway does); without it the worker calls `send` in a thread."""
+
     def send(
         self, phone: str, template: str, params: Mapping[str, str], idempotency_key: str
     ) -> str: ...

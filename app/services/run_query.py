@@ -197,9 +197,7 @@ async def send_with_retries(
         if attempt:
             await asyncio.sleep(min(8.0, 0.5 * 2 ** (attempt - 1)) * random.uniform(0.5, 1.0))
         try:
-            await asyncio.to_thread(
-                ctx.sms.send, phone, message.template, message.params, ticket.id
-            )
+            await send_sms(ctx, phone, message, ticket.id)
             return "delivered"
         except SmsError as exc:
             uncertain = isinstance(exc, SmsUncertain)
@@ -215,6 +213,16 @@ async def send_with_retries(
             if uncertain and not idempotent:
                 return "delivered"  # it may have gone out, and a resend could not be deduped
     return "failed"
+
+
+async def send_sms(ctx: Context, phone: str, message: Message, key: str) -> None:
+    """On the event loop when the gateway adapter can (send_async), else in a thread: the
+    cloud SDKs are synchronous."""
+    send_async = getattr(ctx.sms, "send_async", None)
+    if send_async is not None:
+        await send_async(phone, message.template, message.params, key)
+    else:
+        await asyncio.to_thread(ctx.sms.send, phone, message.template, message.params, key)
 
 
 async def notify(ctx: Context, ticket: Ticket, status: str, recipient: str) -> str:
