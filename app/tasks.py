@@ -6,11 +6,13 @@ and all its queries share one aiohttp.ClientSession, so a query costs about its 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import threading
 
 import aiohttp
 import dramatiq
+import uvloop
 from dramatiq.middleware import AsyncIO, Middleware
 
 from adapters import redis_keys
@@ -49,6 +51,9 @@ class Heartbeat(Middleware):
             self.stop.wait(HEARTBEAT_EVERY_S)
 
 
+# uvloop (libuv) for the worker's event loop: the partner fan-out is mostly event-loop and
+# transport work, which it does in C. Set before the AsyncIO middleware makes its loop.
+asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
 settings = Settings.from_env()
 logs.configure("worker")
 init_sentry(settings, "worker")  # before the broker: the integration hooks Broker.__init__

@@ -8,7 +8,7 @@ import psutil
 
 from bench.stack import BenchStack
 
-OURS = ("redis", "api", "worker")
+OURS = ("redis", "api", "worker", "broker")
 
 
 class Sampler:
@@ -44,7 +44,10 @@ class Sampler:
 
     def _cpu(self, *names: str) -> float:
         total = 0.0
-        for process in self.stack.processes(*names):
+        processes = self.stack.processes(*names)
+        if "broker" in names:
+            processes += self.stack.broker_processes()
+        for process in processes:
             try:
                 times = process.cpu_times()
             except psutil.Error:

@@ -22,10 +22,12 @@ class BenchStack:
         web_workers: int,
         worker_processes: int,
         worker_threads: int,
+        broker_url: str = "",
     ) -> None:
         self.workdir = workdir
         self.ports = {"PORT": free_port(), "SANDBOX_PORT": free_port(), "REDIS": free_port()}
-        base = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+        base = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "BROKER_URL")}
+        self.broker_url = broker_url  # "": Dramatiq's Redis broker on the bench's own Redis
         self.env = child_env(
             {
                 **base,
@@ -46,6 +48,7 @@ class BenchStack:
                 "CODE_LIMIT_PER_IP_HOUR": "1000000000",
                 "CODE_LIMIT_GLOBAL_PER_MINUTE": "0",
                 "CODE_TTL_S": "900",
+                **({"BROKER_URL": broker_url} if broker_url else {}),
             }
         )
         metrics_dir(self.env, workdir)
@@ -64,6 +67,13 @@ class BenchStack:
         logs.mkdir(parents=True, exist_ok=True)
         redis = start_redis(self.ports["REDIS"], self.workdir / "redis", persistent=False)
         self.children.append(("redis", redis))
+        if self.broker_url:  # a shared RabbitMQ: no earlier run's messages in our queues
+            from adapters.task_queue import QUEUE, build_broker
+
+            broker = build_broker(self.env["REDIS_URL"], self.broker_url)
+            broker.declare_queue(QUEUE)
+            broker.flush_all()
+            broker.close()
         for name, starter in (
             ("sandbox", start_sandbox),
             ("api", start_api),
@@ -84,6 +94,12 @@ class BenchStack:
                 parent = psutil.Process(child.pid)
                 found += [parent, *parent.children(recursive=True)]
         return found
+
+    def broker_processes(self) -> list[psutil.Process]:
+        """The RabbitMQ server (Erlang's beam.smp) when the bench uses one: its CPU is ours."""
+        if not self.broker_url:
+            return []
+        return [p for p in psutil.process_iter(["name"]) if p.info["name"] == "beam.smp"]
 
     def pause_workers(self, paused: bool) -> None:
         """SIGSTOP/SIGCONT the Dramatiq processes: to measure tickets while they wait."""

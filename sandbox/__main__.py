@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
+import uvloop
 from aiohttp import web
 
 from sandbox import create_app
@@ -12,6 +14,7 @@ from sandbox.settings import SandboxSettings
 
 
 def main() -> None:
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())  # the emulated partners, in C
     configure_logging()
     settings = SandboxSettings.from_env()
     app = create_app(settings)
