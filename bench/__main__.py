@@ -75,8 +75,12 @@ async def run(args: argparse.Namespace, stack: BenchStack, sampler: Sampler) -> 
         await run_pool(people, 64, client.put_person)
         await run_pool(list(range(args.users)), 16, client.login)
         say(f"codes: {len(people)} code requests")
+        cpu_before = sampler.cpu_seconds()
         codes = await run_pool(people, args.concurrency, client.request_code)
         figures["code_rps"], figures["code_statuses"] = codes.rate, codes.statuses
+        figures["cpu_ms_per_code_request_by_part"] = per_item_ms(
+            cpu_before, sampler.cpu_seconds(), codes.done
+        )
         by_phone = {
             m["phone"]: m["params"]["code"]
             for m in await client.all_sms()
@@ -122,16 +126,19 @@ async def run(args: argparse.Namespace, stack: BenchStack, sampler: Sampler) -> 
         figures["sandbox_cpu_ms_per_query"] = (
             1000 * (cpu_after["sandbox"] - cpu_before["sandbox"]) / completed
         )
-        figures["cpu_ms_per_query_by_part"] = {
-            part: round(1000 * (cpu_after[part] - cpu_before[part]) / completed, 2)
-            for part in ("api", "worker", "redis", "broker", "sandbox")
-        }
+        figures["cpu_ms_per_query_by_part"] = per_item_ms(cpu_before, cpu_after, completed)
         figures["timeline"] = timeline(sustained, done, run_start)
         figures["worker_duration_p50_ms"] = {
             service: percentile(durations, 50)
             for service, durations in audit_durations_ms(stack, run_start).items()
         }
     return figures
+
+
+def per_item_ms(before: dict[str, float], after: dict[str, float], items: int) -> dict[str, float]:
+    """CPU milliseconds per item, by part of the stack, between two samples."""
+    parts = ("api", "worker", "redis", "broker", "sandbox")
+    return {part: round(1000 * (after[part] - before[part]) / max(1, items), 2) for part in parts}
 
 
 def sustained_figures(

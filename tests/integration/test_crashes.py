@@ -93,6 +93,9 @@ def test_redis_restart_gives_503_then_recovers_and_keeps_its_data(stack_env, own
     )
     client = create_app(settings).test_client()
     token = login(client)
+    form = phone_cards_person(sandbox)
+    assert request_code(client, token, form).status_code == 202  # the code lives in Redis
+    code = sandbox.last_code(form["phone"])
     time.sleep(1.2)  # appendfsync everysec: a write older than a second is on disk
     subprocess.run(["pkill", "-KILL", "-f", f"redis-server 127.0.0.1:{port}"], check=False)
     time.sleep(0.2)
@@ -105,8 +108,8 @@ def test_redis_restart_gives_503_then_recovers_and_keeps_its_data(stack_env, own
     assert client.get("/readyz").status_code == 503
     restarted = start_redis(port, data_dir, persistent=True)
     try:
-        # the session written before the crash survived (AOF), and the API recovered by itself
-        r = request_code(client, token, phone_cards_person(sandbox))
+        # the code issued before the crash survived (AOF), and the API recovered by itself
+        r = submit(client, token, form, code)
         assert r.status_code == 202, r.get_json()
     finally:
         stop(restarted)
