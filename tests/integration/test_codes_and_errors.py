@@ -129,6 +129,10 @@ def test_another_users_ticket_is_not_found(client, sandbox):
     for path in (f"/api/v1/queries/{ticket}", "/api/v1/queries/unknown-ticket"):
         r = client.get(path, headers=auth(other))
         assert r.status_code == 404 and r.get_json()["error"]["code"] == "not_found"
+    # ids that could never be a ticket (hash-tag braces, another ticket's key) are unknown too
+    for bad in ("%7Bp:ab%7Dx", ticket + ":form", "x" * 65, "票号"):
+        r = client.get(f"/api/v1/queries/{bad}", headers=auth(token))
+        assert r.status_code == 404 and r.get_json()["error"]["code"] == "not_found", bad
 
 
 def test_two_concurrent_code_requests_for_one_phone_give_exactly_one_202(
