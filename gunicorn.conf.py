@@ -30,11 +30,10 @@ loglevel = "info"
 
 
 def post_worker_init(worker: object) -> None:
-    """The app is loaded: its objects live as long as the worker, so keep them out of the
-    collector's full scans (gc.freeze)."""
-    import gc
+    """The app is loaded: settle the heap (gc.freeze and thresholds, app/heap.py)."""
+    from app import heap
 
-    gc.freeze()
+    heap.settle()
 
 
 def child_exit(server: object, worker: object) -> None:

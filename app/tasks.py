@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import threading
 
 import aiohttp
@@ -19,7 +18,7 @@ from dramatiq.middleware import AsyncIO, Middleware
 from adapters import redis_keys
 from adapters.redis_store import connect
 from adapters.task_queue import QUEUE, RUN_QUERY, build_broker
-from app import logs
+from app import heap, logs
 from app.bootstrap import build_context, build_partner_client
 from app.config import Settings
 from app.sentry import init_sentry
@@ -76,9 +75,7 @@ async def worker_context() -> Context:
         )
         ctx.operators = ctx.platforms = build_partner_client(settings, session)
         _context = ctx
-        # Everything made so far lives as long as the process: out of the collector's sight,
-        # so its full collections scan only what queries allocate.
-        gc.freeze()
+        heap.settle()  # what exists now lives as long as the process (app/heap.py)
     return _context
 
 

@@ -8,6 +8,7 @@ import logging
 import uvloop
 from aiohttp import web
 
+from app import heap
 from sandbox import create_app
 from sandbox.accesslog import LOGGER_NAME, configure_logging, runner_kwargs
 from sandbox.settings import SandboxSettings
@@ -18,6 +19,7 @@ def main() -> None:
     configure_logging()
     settings = SandboxSettings.from_env()
     app = create_app(settings)
+    heap.settle()  # as our own processes do (app/heap.py): the emulator shares their cores
     logging.getLogger(LOGGER_NAME).info("sandbox listening on 127.0.0.1:%d", settings.port)
     web.run_app(
         app,
