@@ -116,7 +116,7 @@ class FakeStore:
             parts.append(value if isinstance(value, bytes) else repr(value).encode())
         return b"\n".join(parts)
 
-    # --- codes and quotas (ISSUE_CODE / CHECK_CODE) -----------------------------------------
+    # --- codes and quotas (TAKE_ALL / REDEEM_CODE) -----------------------------------------
 
     @staticmethod
     def _code_keys(issue: CodeIssue) -> tuple[str, str, str, str, str]:
