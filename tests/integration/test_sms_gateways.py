@@ -170,3 +170,32 @@ def test_a_query_through_a_cloud_gateway_sends_one_result_even_when_run_again(
     messages = sandbox.sms(form["phone"])
     assert [m["template"] for m in messages] == ["code", "phone_cards_result"]
     assert messages[-1]["text"].startswith("【一证通查】您查询的证件号码名下共有在网移动电话卡1张")
+
+
+def test_the_sandbox_gateway_sends_the_same_on_the_event_loop(settings, sandbox):
+    """send_async (the worker's path) maps answers as send does; the gateway dedupes on the key."""
+    import asyncio
+
+    sms = gateway(settings, "sandbox", sms_timeout_s=0.5)
+
+    async def attempt(phone: str, key: str) -> str | type[Exception]:
+        try:
+            return str(await sms.send_async(phone, "code", CODE_PARAMS, key))
+        except SmsError as exc:
+            return type(exc)
+
+    async def scenario() -> None:
+        phone = make_phone()
+        first = await attempt(phone, "key-async")
+        assert isinstance(first, str) and first == await attempt(phone, "key-async")
+        assert [m["template"] for m in sandbox.sms(phone)] == ["code"]  # deduped on the key
+        for fault, expected in (
+            ("limit", SmsThrottled),
+            ("error", SmsError),
+            ("timeout", SmsError),
+        ):
+            sandbox.fault("sms", fault)
+            assert await attempt(make_phone(), f"key-{fault}") is expected, fault
+        sandbox.clear_faults()
+
+    asyncio.run(scenario())
