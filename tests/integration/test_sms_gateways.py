@@ -196,6 +196,8 @@ def test_the_sandbox_gateway_sends_the_same_on_the_event_loop(settings, sandbox)
         ):
             sandbox.fault("sms", fault)
             assert await attempt(make_phone(), f"key-{fault}") is expected, fault
-        sandbox.clear_faults()
 
-    asyncio.run(scenario())
+    try:
+        asyncio.run(scenario())
+    finally:
+        sandbox.clear_faults()
