@@ -53,20 +53,25 @@ def code_budget(minute: int) -> str:
     return f"{PREFIX}:limit:{{g:codes}}:{minute}"
 
 
+def _of_ticket(kind: str, ticket_id: str) -> str:
+    """A ticket's keys: in the slot of its phone, whose bucket starts the ticket id."""
+    return f"{PREFIX}:{kind}:{{p:{ticket_id[:BUCKET_CHARS]}}}:{ticket_id}"
+
+
 def ticket(ticket_id: str) -> str:
-    return f"{PREFIX}:ticket:{{p:{ticket_id[:BUCKET_CHARS]}}}:{ticket_id}"
+    return _of_ticket("ticket", ticket_id)
 
 
 def sealed_form(ticket_id: str) -> str:
-    return f"{PREFIX}:form:{{p:{ticket_id[:BUCKET_CHARS]}}}:{ticket_id}"
+    return _of_ticket("form", ticket_id)
 
 
 def sms_marker(ticket_id: str) -> str:
-    return f"{PREFIX}:sms:{{p:{ticket_id[:BUCKET_CHARS]}}}:{ticket_id}"
+    return _of_ticket("sms", ticket_id)
 
 
 def notice_marker(ticket_id: str) -> str:
-    return f"{PREFIX}:notice:{{p:{ticket_id[:BUCKET_CHARS]}}}:{ticket_id}"
+    return _of_ticket("notice", ticket_id)
 
 
 def breakers() -> str:

@@ -211,8 +211,9 @@ class FakeStore:
         form = self.load_form(ticket_id)
         if form is not None and ticket.status not in ("delivered", "failed"):
             self.set_status(ticket_id, "processing", now)
-        held = {k.removeprefix("breaker:"): self._get(k) for k in list(self.data)}
-        found = {p: v for p, v in held.items() if v is not None and f"breaker:{p}" in self.data}
+        partners = [k.removeprefix("breaker:") for k in list(self.data) if k.startswith("breaker:")]
+        read = {p: self._get(f"breaker:{p}") for p in partners}  # None once expired
+        found = {p: v for p, v in read.items() if v is not None}
         states = self.breaker_states(list(found), now)
         breakers = {p: Breaker(states[p], v["fails"]) for p, v in found.items()}
         return Begun(ticket, form, breakers)

@@ -25,6 +25,7 @@ class SandboxSmsGateway:
         self._secret = secret
         self._templates = templates
         self._timeout = timeout_s
+        self._aio_timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._http = requests.Session()
         self._aio: aiohttp.ClientSession | None = None  # the worker's, made in its event loop
 
@@ -49,9 +50,8 @@ class SandboxSmsGateway:
             self._aio = aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar())
         body, headers = self._request(phone, template, params, idempotency_key)
         try:
-            timeout = aiohttp.ClientTimeout(total=self._timeout)
             async with self._aio.post(
-                self._endpoint, data=body, headers=headers, timeout=timeout
+                self._endpoint, data=body, headers=headers, timeout=self._aio_timeout
             ) as response:
                 return _message_id(response.status, await response.read())
         except (aiohttp.ClientError, TimeoutError) as exc:
