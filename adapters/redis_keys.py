@@ -44,6 +44,11 @@ def user_limit(user_h: str) -> str:
     return f"{PREFIX}:limit:{{u:{user_h}}}:day"
 
 
+def user_submits(user_h: str) -> str:
+    """Query submits of one platform user in the current hour (a rate limit, not a quota)."""
+    return f"{PREFIX}:limit:{{u:{user_h}}}:submits"
+
+
 def ip_limit(ip_h: str) -> str:
     return f"{PREFIX}:limit:{{a:{ip_h}}}:hour"
 

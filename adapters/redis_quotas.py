@@ -48,7 +48,7 @@ if redis.call('INCR', KEYS[3]) == 1 then redis.call('EXPIRE', KEYS[3], 86400) en
 if redis.call('INCR', KEYS[4]) == 1 then redis.call('EXPIRE', KEYS[4], 3600) end
 if global_limit > 0 and redis.call('INCR', KEYS[6]) == 1 then redis.call('EXPIRE', KEYS[6], 120) end
 redis.call('DEL', KEYS[5])
-redis.call('HSET', KEYS[5], 'd', ARGV[4], 'a', 0)
+redis.call('HSET', KEYS[5], 'd', ARGV[4], 'a', 0, 'u', ARGV[9])
 redis.call('EXPIRE', KEYS[5], ARGV[5])
 return {0, ''}
 """
@@ -64,11 +64,11 @@ redis.call('SET', KEYS[1], '1', 'EX', ARGV[1])
 """
 # The ID's quota: 0 when taken, else seconds to wait.
 TAKE_ONCE = _TAKE_KEY + "return 0\n"
-# The phone's quota, and the code beside it (same slot).
+# The phone's quota, and the code beside it (same slot), owned by the user who asked (ARGV[4]).
 TAKE_PHONE = (
     _TAKE_KEY
     + """redis.call('DEL', KEYS[2])
-redis.call('HSET', KEYS[2], 'd', ARGV[2], 'a', 0)
+redis.call('HSET', KEYS[2], 'd', ARGV[2], 'a', 0, 'u', ARGV[4])
 redis.call('EXPIRE', KEYS[2], ARGV[3])
 return 0
 """
@@ -120,6 +120,10 @@ class QuotaTaker:
         undo.execute()
         return max(refused)
 
+    def take_count(self, key: str, limit: int, window_s: int) -> int:
+        """One counted limit on its own: 0 when counted, else the seconds to wait."""
+        return int(self.redis.eval(TAKE_COUNT, 1, key, limit, window_s, 0))
+
     def _atomic(self, issue: CodeIssue, minute: int, left_in_minute: int) -> tuple[int, str]:
         wait, reason = self._take_all(
             keys=[
@@ -139,6 +143,7 @@ class QuotaTaker:
                 "1" if issue.id_h else "0",
                 issue.global_limit_per_minute,
                 left_in_minute,
+                issue.user_h,
             ],
         )
         return int(wait), reason.decode() if isinstance(reason, bytes) else str(reason)
@@ -154,7 +159,7 @@ class QuotaTaker:
                     p,
                     TAKE_PHONE,
                     [phone_q, code_k],
-                    [issue.quota_window_s, issue.code_digest, issue.code_ttl_s],
+                    [issue.quota_window_s, issue.code_digest, issue.code_ttl_s, issue.user_h],
                 ),
                 lambda p: (p.delete(phone_q), p.delete(code_k)),  # one key per DEL: cluster
             )

@@ -21,14 +21,25 @@ R = TypeVar("R")
 AUDIT_MAXLEN = 100_000
 SMS_MARKER_TTL_S = 7 * 86400
 
-# Counts a wrong attempt, burns the code on the last attempt. On success it burns the code and
-# creates the ticket (KEYS[2], fields from ARGV[6]) and its sealed form (KEYS[3]): one slot.
+# KEYS: the code, the ticket, its sealed form, and (on a single Redis) the user's submit counter.
+# The submit limit is checked and taken first. A code answers only the user who asked for it
+# (field u): anyone else gets 'expired', exactly as when no code exists, and spends nothing.
+# A wrong attempt of the owner counts, and the last one burns the code. On success the code is
+# burnt and the ticket (fields from ARGV[9]) and its sealed form are created: one slot.
 REDEEM_CODE = """
-local digest = redis.call('HGET', KEYS[1], 'd')
-if not digest then return {'expired', 0} end
-if digest == ARGV[1] then
+if #KEYS == 4 then
+  if tonumber(redis.call('GET', KEYS[4]) or '0') >= tonumber(ARGV[7]) then
+    local ms = redis.call('PTTL', KEYS[4])
+    if ms < 0 then return {'limited', 1} end
+    return {'limited', math.ceil(ms / 1000)}
+  end
+  if redis.call('INCR', KEYS[4]) == 1 then redis.call('EXPIRE', KEYS[4], ARGV[8]) end
+end
+local code = redis.call('HMGET', KEYS[1], 'd', 'u')
+if not code[1] or code[2] ~= ARGV[6] then return {'expired', 0} end
+if code[1] == ARGV[1] then
   redis.call('DEL', KEYS[1])
-  redis.call('HSET', KEYS[2], unpack(ARGV, 6))
+  redis.call('HSET', KEYS[2], unpack(ARGV, 9))
   redis.call('EXPIRE', KEYS[2], ARGV[3])
   redis.call('SET', KEYS[3], ARGV[5], 'EX', ARGV[4])
   return {'ok', 0}
@@ -37,6 +48,7 @@ local left = tonumber(ARGV[2]) - redis.call('HINCRBY', KEYS[1], 'a', 1)
 if left <= 0 then redis.call('DEL', KEYS[1]) end
 return {'mismatch', math.max(left, 0)}
 """
+SUBMIT_WINDOW_S = 3600
 
 # The worker's first step: the ticket (flat HGETALL) and its sealed form; a live ticket with
 # its form is marked processing. {} for an unknown ticket.
@@ -166,17 +178,36 @@ class RedisStore:
         ticket: Ticket,
         sealed_form: bytes,
         form_ttl_s: int,
+        submit_limit: int,
     ) -> CodeCheck:
         fields = [item for pair in _ticket_fields(ticket).items() for item in pair]
-        outcome, left = self._redeem_code(
-            keys=[
-                keys.code(phone_h, service),
-                keys.ticket(ticket.id),
-                keys.sealed_form(ticket.id),
+        code_keys = [keys.code(phone_h, service), keys.ticket(ticket.id), keys.sealed_form(ticket.id)]
+        limiter = keys.user_submits(ticket.owner_h)
+        if self._quotas.cluster:
+            # The user's counter lives in another slot: a round trip of its own, first.
+            wait = self._quotas.take_count(limiter, submit_limit, SUBMIT_WINDOW_S)
+            if wait:
+                return CodeCheck("limited", wait)
+        else:
+            code_keys.append(limiter)
+        outcome, number = self._redeem_code(
+            keys=code_keys,
+            args=[
+                digest,
+                max_attempts,
+                self.ticket_ttl_s,
+                form_ttl_s,
+                sealed_form,
+                ticket.owner_h,
+                submit_limit,
+                SUBMIT_WINDOW_S,
+                *fields,
             ],
-            args=[digest, max_attempts, self.ticket_ttl_s, form_ttl_s, sealed_form, *fields],
         )
-        return CodeCheck(outcome.decode(), int(left))
+        outcome = outcome.decode()
+        if outcome == "limited":
+            return CodeCheck(outcome, retry_after=int(number))
+        return CodeCheck(outcome, int(number))
 
     @_unavailable_on_redis_error
     def begin(self, ticket_id: str, now: float) -> Begun:

@@ -87,6 +87,7 @@ class Settings:
     code_quota_window_s: int = 86400
     code_limit_per_user_day: int = 5
     code_limit_per_ip_hour: int = 60
+    query_limit_per_user_hour: int = 30  # submits of one user: its codes need only a few
     form_seal_keys: str = ""  # key rotation for sealed forms: "2:secret,1:older" (newest first)
     trusted_proxy_count: int = 0  # reverse proxies in front whose X-Forwarded-For we trust
     code_limit_global_per_minute: int = 20000  # all code SMS together: protects the SMS budget

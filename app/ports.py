@@ -107,8 +107,9 @@ class CodeIssue:
 
 @dataclass(frozen=True)
 class CodeCheck:
-    outcome: str  # ok | mismatch | expired
+    outcome: str  # ok | mismatch | expired | limited (the user's submit limit)
     attempts_left: int = 0
+    retry_after: int = 0  # with limited
 
 
 @dataclass
@@ -175,9 +176,12 @@ class Store(Protocol):
         ticket: Ticket,
         sealed_form: bytes,
         form_ttl_s: int,
+        submit_limit: int,
     ) -> CodeCheck:
-        """Check the code. When it matches, burn it and create the ticket with its sealed form,
-        in the same atomic step: one round trip, and no code is ever spent without a ticket."""
+        """Take the user's submit limit, then check the code. Only the user who asked for the
+        code (ticket.owner_h) can spend it; for anyone else it is "expired", as if none existed.
+        When it matches, burn it and create the ticket with its sealed form, in the same atomic
+        step: one round trip, and no code is ever spent without a ticket."""
         ...
 
     def begin(self, ticket_id: str, now: float) -> Begun:

@@ -18,6 +18,7 @@ STATUS = {
     e.InvalidFields: 422,
     e.QuotaExceeded: 429,
     e.SmsRateLimited: 429,
+    e.TooManyRequests: 429,
     e.CodeMismatch: 400,
     e.CodeExpired: 400,
     e.NotFound: 404,

@@ -86,7 +86,7 @@ class Queries(MethodView):
     @blp.arguments(QuerySchema())
     @blp.response(202, AcceptedSchema)
     @blp.doc(security=BEARER)
-    @errors(400, 401, 413, 415, 422, 503)
+    @errors(400, 401, 413, 415, 422, 429, 503)
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """提交查询;结果只通过短信发送"""
         accepted = queries.submit_query(context(), caller(), body)

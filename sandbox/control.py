@@ -55,6 +55,9 @@ async def put_person(request: web.Request) -> web.Response:
     person = parse_person(request.match_info["id_number"], body, request.app[CATALOG])
     if isinstance(person, str):
         return _bad(person)
+    if request.app[STATE].in_service_elsewhere(person):
+        detail = "a number is in service under one person only; cancel the other holder's card"
+        return json_response({"error": "conflict", "detail": detail}, status=409)
     request.app[STATE].put_person(person)
     return no_content()
 

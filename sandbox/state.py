@@ -95,6 +95,20 @@ class SandboxState:
         for card in person.cards:
             self._by_phone.setdefault(card.phone, {})[person.id_number] = None
 
+    def in_service_elsewhere(self, person: Person) -> bool:
+        """Would this person hold, not cancelled, a number someone else holds not cancelled?
+        A number is recycled only once cancelled: at most one holder is not (api.md)."""
+        for card in person.cards:
+            if card.status == "cancelled":
+                continue
+            for other in self._by_phone.get(card.phone, {}):
+                if other != person.id_number and any(
+                    c.phone == card.phone and c.status != "cancelled"
+                    for c in self.people[other].cards
+                ):
+                    return True
+        return False
+
     def holders(self, operator: str, phone: str) -> list[tuple[Person, Card]]:
         """Every (person, card) for that number at that operator, in PUT order."""
         return [

@@ -154,7 +154,7 @@ class FakeStore:
         self._incr(ip_l, 3600)
         if limit:
             self._incr(budget, 120)
-        self._set(code_k, {"d": issue.code_digest, "a": 0}, issue.code_ttl_s)
+        self._set(code_k, {"d": issue.code_digest, "a": 0, "u": issue.user_h}, issue.code_ttl_s)
         return 0, ""
 
     def cancel_code(self, issue: CodeIssue) -> None:
@@ -177,10 +177,15 @@ class FakeStore:
         ticket: Ticket,
         sealed_form: bytes,
         form_ttl_s: int,
+        submit_limit: int,
     ) -> CodeCheck:
+        limiter = f"limit:{ticket.owner_h}:submits"
+        if (self._get(limiter) or 0) >= submit_limit:
+            return CodeCheck("limited", retry_after=self._wait_of(limiter))
+        self._incr(limiter, 3600)
         key = f"code:{phone_h}:{service}"
         code = self._get(key)
-        if code is None:
+        if code is None or code["u"] != ticket.owner_h:
             return CodeCheck("expired", 0)
         if code["d"] == digest:
             self._delete(key)
@@ -443,3 +448,15 @@ class FakeNotifier:
             return False
         self.sent.append((platform, recipient, notice))
         return True
+
+
+class CrashOnceStore(FakeStore):
+    """The worker dies after the SMS went out, before the end is recorded."""
+
+    crashed = False
+
+    def finish(self, *args: Any, **kwargs: Any) -> None:
+        if not self.crashed:
+            self.crashed = True
+            raise ConnectionError("worker died")
+        super().finish(*args, **kwargs)

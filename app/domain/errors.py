@@ -86,6 +86,17 @@ class SmsRateLimited(DomainError):
         self.retry_after = retry_after
 
 
+class TooManyRequests(DomainError):
+    """A rate limit that is not the 24-hour quota: submits per user, logins per network."""
+
+    code = "too_many_requests"
+    message = "操作过于频繁,请稍后再试"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__()
+        self.retry_after = max(1, retry_after)
+
+
 class ServiceUnavailable(DomainError):
     code = "unavailable"
     message = "系统繁忙,请稍后重试"

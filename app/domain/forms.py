@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from app.domain import validation
+from app.domain import spelling, validation
 from app.domain.errors import InvalidFields
 
 
@@ -90,10 +90,15 @@ def parse_form(data: Mapping[str, Any]) -> QueryForm:
     return QueryForm(service=service, **values)
 
 
+_SPELLINGS: dict[str, Callable[[str], str]] = {
+    "name": spelling.name,
+    "id_number": spelling.id_number,
+    "phone": spelling.phone,
+    "id_last6": spelling.id_number,
+}
+
+
 def _normalize(field: str, raw: str) -> str:
-    value = raw.strip()
-    if field in ("id_number", "id_last6"):
-        return value.upper()
-    if field == "phone":
-        return value.removeprefix("+86").replace(" ", "").replace("-", "")
-    return value
+    """The field's one spelling (app/domain/spelling.py): quotas, hashes, the code's binding and
+    every partner call see only this value."""
+    return _SPELLINGS[field](raw)

@@ -67,7 +67,9 @@ def decide_phone_cards(registry: Registry, answers: CardsAnswers) -> Outcome:
         # A number cancelled at one operator may have been ported to a silent one.
         if failed:
             return outcome(Kind.UNAVAILABLE)
-        return outcome(Kind.NUMBER_INACTIVE if "cancelled" in statuses else Kind.MISMATCH)
+        # A number cancelled under this ID may be someone else's now (recycled): its new holder
+        # gets exactly what any mismatch gets, so a guess of the old owner's ID is never confirmed.
+        return outcome(Kind.MISMATCH)
     counts: dict[str, int | None] = dict.fromkeys(PHONE_CARD_COLUMNS, 0)
     for operator in registry.operators:
         answer = answers.get(operator.id)
@@ -101,9 +103,8 @@ def decide_ownership(answers: OwnerAnswers) -> Ownership:
         return Ownership.CONFIRMED if answer.phone_status == "active" else Ownership.INACTIVE
     if silent:
         return Ownership.UNKNOWN
-    cancelled = [a for a in given if a.phone_status == "cancelled"]
-    if cancelled and any(a.id_last6_match for a in cancelled):
-        return Ownership.INACTIVE
+    # Nobody serves the number. Cancelled under the ID or not, the answer is a mismatch: the
+    # number may have been recycled, and its new holder must not learn whose it was.
     return Ownership.MISMATCH
 
 

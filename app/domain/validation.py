@@ -13,12 +13,13 @@ import phonenumbers
 from stdnum import numdb
 from stdnum.cn import ric
 
-_NAME_RE = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff·]{2,30}$")
-_LAST6_RE = re.compile(r"^[0-9]{5}[0-9X]$")
+from app.domain import spelling
+
+_NAME_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff·]{2,30}")
 
 
 def normalize_id(raw: str) -> str:
-    return raw.strip().upper()
+    return spelling.id_number(raw)
 
 
 def id_number_errors(id_number: str, today: datetime.date | None = None) -> list[str]:
@@ -30,7 +31,7 @@ def id_number_errors(id_number: str, today: datetime.date | None = None) -> list
     """
     if len(id_number) != 18:
         return ["身份证号应为18位"]
-    if not id_number[:17].isdigit() or not (id_number[17].isdigit() or id_number[17] == "X"):
+    if not spelling.ID_NUMBER.fullmatch(id_number):  # ASCII only: one spelling per number
         return ["身份证号只能包含数字,最后一位可以是X"]
     errors = []
     if ric.calc_check_digit(id_number) != id_number[17]:
@@ -53,7 +54,7 @@ def region_exists(code: str) -> bool:
 
 
 def phone_errors(phone: str) -> list[str]:
-    if not (len(phone) == 11 and phone.isdigit() and phone.startswith("1")):
+    if not spelling.MOBILE.fullmatch(phone):  # ASCII only: one spelling per number
         return ["请输入11位手机号"]
     parsed = phonenumbers.parse(phone, "CN")
     if not phonenumbers.is_valid_number(parsed) or (
@@ -66,12 +67,12 @@ def phone_errors(phone: str) -> list[str]:
 def name_errors(name: str) -> list[str]:
     if not 2 <= len(name) <= 30:
         return ["姓名应为2至30个字"]
-    if not _NAME_RE.match(name) or name.startswith("·") or name.endswith("·"):
+    if not _NAME_RE.fullmatch(name) or name.startswith("·") or name.endswith("·"):
         return ["姓名只能包含汉字和·"]
     return []
 
 
 def id_last6_errors(last6: str) -> list[str]:
-    if not _LAST6_RE.match(last6):
+    if not spelling.ID_LAST6.fullmatch(last6):
         return ["请输入身份证号后六位(数字,最后一位可以是X)"]
     return []

@@ -9,12 +9,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from app.domain import spelling
 from app.domain.errors import (
     CodeExpired,
     CodeMismatch,
     InvalidFields,
     NotFound,
     ServiceUnavailable,
+    TooManyRequests,
 )
 from app.domain.forms import QueryForm, Service, parse_form
 from app.domain.masking import mask_phone
@@ -22,8 +24,8 @@ from app.ports import Ticket
 from app.services.context import Caller, Context
 
 log = logging.getLogger(__name__)
-_CODE_RE = re.compile(r"^[0-9]{6}$")
-_TICKET_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+CODE_MESSAGE = "请输入6位数字验证码"
+_TICKET_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 @dataclass(frozen=True)
@@ -34,15 +36,15 @@ class Accepted:
 
 
 def submit_query(ctx: Context, caller: Caller, data: Mapping[str, Any]) -> Accepted:
-    code = data.get("code")
+    code = _code_of(data.get("code"))
     try:
         form = parse_form(data)
     except InvalidFields as exc:
-        if not (isinstance(code, str) and _CODE_RE.match(code)):
-            exc.fields["code"] = ["请输入6位数字验证码"]
+        if code is None:
+            exc.fields["code"] = [CODE_MESSAGE]
         raise
-    if not (isinstance(code, str) and _CODE_RE.match(code)):
-        raise InvalidFields({"code": ["请输入6位数字验证码"]})
+    if code is None:
+        raise InvalidFields({"code": [CODE_MESSAGE]})
     phone_h = ctx.hasher.identifier("phone", form.phone)
     ticket = new_ticket(ctx, caller, form, phone_h, notify=data.get("notify") is True)
     # Sealed before the code is checked: the check and the ticket are one atomic step.
@@ -54,7 +56,11 @@ def submit_query(ctx: Context, caller: Caller, data: Mapping[str, Any]) -> Accep
         ticket,
         seal_form(ctx, ticket, form, caller),
         ctx.settings.form_ttl_s,
+        ctx.settings.query_limit_per_user_hour,
     )
+    if check.outcome == "limited":
+        log.info("submit refused by the user's limit", extra={"retry_after": check.retry_after})
+        raise TooManyRequests(check.retry_after)
     if check.outcome == "expired":
         raise CodeExpired()
     if check.outcome == "mismatch":
@@ -69,6 +75,15 @@ def submit_query(ctx: Context, caller: Caller, data: Mapping[str, Any]) -> Accep
     # The same answer whatever the partners will say: no oracle.
     message = f"查询已受理,结果将通过短信发送至{ticket.phone_masked}"
     return Accepted(ticket.id, ticket.status, message)
+
+
+def _code_of(raw: Any) -> str | None:
+    """The code in its one spelling (full-width digits fold to ASCII), or None if it is not
+    six ASCII digits then."""
+    if not isinstance(raw, str):
+        return None
+    code = spelling.code(raw)
+    return code if spelling.CODE.fullmatch(code) else None
 
 
 def seal_form(ctx: Context, ticket: Ticket, form: QueryForm, caller: Caller) -> bytes:
@@ -100,7 +115,7 @@ def new_ticket(ctx: Context, caller: Caller, form: QueryForm, phone_h: str, noti
 
 
 def ticket_status(ctx: Context, caller: Caller, ticket_id: str) -> Ticket:
-    known = _TICKET_RE.match(ticket_id)
+    known = _TICKET_RE.fullmatch(ticket_id)
     ticket = ctx.store.get_ticket(ticket_id) if known else None
     if ticket is None or ticket.owner_h != ctx.hasher.identifier("user", caller.key):
         raise NotFound()  # another user's ticket looks exactly like an unknown one

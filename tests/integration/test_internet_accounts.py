@@ -33,11 +33,18 @@ def test_wrong_last6_is_a_mismatch(client, sandbox):
     assert message["template"] == "mismatch"
 
 
-def test_cancelled_number_is_number_inactive(client, sandbox):
-    form = accounts_person(sandbox, COUNTS, status="cancelled")
+def test_suspended_number_is_number_inactive(client, sandbox):
+    form = accounts_person(sandbox, COUNTS, status="suspended")
     _, message = run_query(client, sandbox, form)
     assert message["template"] == "number_inactive"
     assert "客服电话" in message["text"]
+
+
+def test_cancelled_number_is_exactly_a_mismatch(client, sandbox):
+    """It may be someone else's number now: nothing may confirm whose it was."""
+    form = accounts_person(sandbox, COUNTS, status="cancelled")
+    _, message = run_query(client, sandbox, form)
+    assert message["template"] == "mismatch"
 
 
 def test_company_down_is_named_with_its_products(client, sandbox):

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from tests.integration.flows import login, phone_cards_person, request_code, run_query, submit
+from tests.support import make_phone
 
 
 def test_result_counts_in_service_cards_per_operator(client, sandbox):
     form = phone_cards_person(
         sandbox,
         extra_cards=[
-            {"operator": "cucc", "phone": "13100000001", "status": "suspended"},
-            {"operator": "cucc", "phone": "13100000002", "status": "cancelled"},
-            {"operator": "vno1", "phone": "17000000003", "status": "active"},
-            {"operator": "vno2", "phone": "17100000004", "status": "active"},
+            {"operator": "cucc", "phone": make_phone("131"), "status": "suspended"},
+            {"operator": "cucc", "phone": make_phone("131"), "status": "cancelled"},
+            {"operator": "vno1", "phone": make_phone("170"), "status": "active"},
+            {"operator": "vno2", "phone": make_phone("171"), "status": "active"},
         ],
     )
     _, message = run_query(client, sandbox, form)

@@ -53,6 +53,18 @@ def test_put_person_validates(live: LiveSandbox, body: Any) -> None:
     assert response.json()["error"] == "bad_request"
 
 
+def test_a_number_in_service_under_two_people_is_refused(live: LiveSandbox) -> None:
+    """Recycled numbers: one phone under several people, at most one of them not cancelled."""
+    other = "110105194912310038"
+    put_person(live, ID, "张三", [("cmcc", PHONE, "active")])
+    url = live.url(f"/_sandbox/people/{other}")
+    taken = {"name": "李四", "cards": [{"operator": "ctcc", "phone": PHONE, "status": "suspended"}]}
+    response = requests.put(url, json=taken, timeout=5)
+    assert (response.status_code, response.json()["error"]) == (409, "conflict")
+    put_person(live, ID, "张三", [("cmcc", PHONE, "cancelled")])  # 张三 gave it up
+    assert requests.put(url, json=taken, timeout=5).status_code == 204
+
+
 @pytest.mark.parametrize("body", [{"wechat": 1, "myspace": 1}, {"qq": -1}, {"qq": True}, [1]])
 def test_put_accounts_validates(live: LiveSandbox, body: Any) -> None:
     url = live.url(f"/_sandbox/phones/{PHONE}/accounts")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.domain.outcomes import CardsAnswer
 from tests.fakes import DOWN, FakePartners
 from tests.support import make_id, make_phone
-from tests.unit.test_use_cases import World, all_cards, cards_form, make_world
+from tests.unit.world import World, all_cards, cards_form, make_world
 
 
 def cards_world() -> World:

@@ -8,25 +8,15 @@ from typing import Any
 import pytest
 
 from app.ports import NoticeRefused, NoticeUnavailable, SmsError, SmsUncertain
-from tests.fakes import FakeNotifier, FakeSms
-from tests.unit.test_use_cases import (
+from tests.fakes import CrashOnceStore, FakeNotifier, FakeSms
+from tests.unit.world import (
     ALICE,
-    CrashOnceStore,
     World,
     cards_form,
     make_world,
 )
 
 pytestmark = pytest.mark.usefixtures("no_backoff")
-
-
-@pytest.fixture
-def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    import importlib
-    import types
-
-    module = importlib.import_module("app.services.run_query")
-    monkeypatch.setattr(module, "random", types.SimpleNamespace(uniform=lambda a, b: 0))
 
 
 def notify_world(notifier: FakeNotifier | None = None, **kw: Any) -> World:

@@ -190,10 +190,14 @@ def test_cards_suspended_phone_is_number_inactive(silent: str | None) -> None:
     assert not outcome.counts  # nothing about the ID is revealed
 
 
-def test_cards_cancelled_with_all_answering_is_number_inactive() -> None:
-    outcome = decide_phone_cards(REG, cards(ctcc=CardsAnswer(1, "cancelled")))
-    assert outcome.kind is Kind.NUMBER_INACTIVE
-    assert not outcome.counts
+def test_cards_cancelled_with_all_answering_is_exactly_a_mismatch() -> None:
+    """A recycled number: its new holder tries the old owner's ID and name. The answer must be
+    the mismatch itself, not number_inactive, or it would confirm the guess."""
+    cancelled = decide_phone_cards(REG, cards(ctcc=CardsAnswer(1, "cancelled")))
+    unknown = decide_phone_cards(REG, cards(ctcc=CardsAnswer(1, "none")))
+    assert cancelled == unknown
+    assert cancelled.kind is Kind.MISMATCH and cancelled.kind.uses_quota
+    assert not cancelled.counts
 
 
 @pytest.mark.parametrize("silent", ["cmcc", "cbn", "vno2"])
@@ -284,7 +288,7 @@ def test_cards_total_counts_only_operators_that_answered() -> None:
         (owners(ctcc=OwnerAnswer("active", False)), Ownership.MISMATCH),
         (owners(vno1=OwnerAnswer("suspended", True)), Ownership.INACTIVE),
         (owners(vno1=OwnerAnswer("suspended", False)), Ownership.MISMATCH),
-        (owners(cmcc=OwnerAnswer("cancelled", True)), Ownership.INACTIVE),
+        (owners(cmcc=OwnerAnswer("cancelled", True)), Ownership.MISMATCH),  # recycled
         (owners(cmcc=OwnerAnswer("cancelled", False)), Ownership.MISMATCH),
         (owners(cmcc=OwnerAnswer("cancelled", True), cucc=None), Ownership.UNKNOWN),
         (

@@ -5,17 +5,13 @@ from __future__ import annotations
 import asyncio
 import base64
 import dataclasses
-import importlib
 import json
 import time
-import types
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from adapters.sealing import AesGcmSealer
-from app.config import Settings
 from app.domain.errors import (
     CodeExpired,
     CodeMismatch,
@@ -28,142 +24,34 @@ from app.domain.errors import (
     SmsUnavailable,
     Unauthenticated,
 )
-from app.domain.hashing import KeyedHasher
 from app.domain.outcomes import CardsAnswer, OwnerAnswer
 from app.ports import PartnerRejected, PartnerUnavailable, PlatformUser, SmsError, SmsThrottled
-from app.services.codes import request_code
-from app.services.context import Caller, Context
+from app.services.context import Caller
 from app.services.login import authenticate, login
 from app.services.queries import submit_query, ticket_status
-from app.services.run_query import run_query
-from notices.sms import load_templates
 from tests.fakes import (
-    FakeIdentity,
+    CrashOnceStore,
     FakePartners,
-    FakeQueue,
     FakeSms,
-    FakeStore,
-    FixedClock,
     Hang,
 )
-from tests.unit.test_outcomes import COMPANIES, OPERATORS, REG
-
-run_query_module = importlib.import_module("app.services.run_query")
-
-ID = "11010519491231002X"
-NAME = "张三"
-PHONE = "13800138000"
-ALICE = Caller(PlatformUser("wechat", "o-alice"), "203.0.113.7")
-BOB = Caller(PlatformUser("alipay", "2088-bob"), "198.51.100.9")
-SETTINGS = Settings(sandbox=True, secret_key="x" * 32)
-
-
-def cards_form(**changes: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "service": "phone_cards",
-        "name": NAME,
-        "id_number": ID,
-        "phone": PHONE,
-        "agree": True,
-    }
-    return {**data, **changes}
-
-
-def accounts_form(**changes: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "service": "internet_accounts",
-        "phone": PHONE,
-        "id_last6": "31002X",
-        "agree": True,
-    }
-    return {**data, **changes}
-
-
-def all_cards(**answers: Any) -> dict[str, Any]:
-    base: dict[str, Any] = {o: CardsAnswer(0, "none") for o in OPERATORS}
-    base["cmcc"] = CardsAnswer(2, "active")
-    return {**base, **answers}
-
-
-def all_owners(**answers: Any) -> dict[str, Any]:
-    base: dict[str, Any] = {o: OwnerAnswer("none", False) for o in OPERATORS}
-    base["cucc"] = OwnerAnswer("active", True)
-    return {**base, **answers}
-
-
-def all_counts(**answers: Any) -> dict[str, Any]:
-    base: dict[str, Any] = {c.id: {p.id: 1 for p in c.products} for c in REG.companies}
-    return {**base, **answers}
-
-
-@dataclass
-class World:
-    ctx: Context
-    store: FakeStore
-    sms: FakeSms
-    queue: FakeQueue
-    partners: FakePartners
-    clock: FixedClock
-
-    def request(self, data: dict[str, Any], caller: Caller = ALICE) -> Any:
-        return request_code(self.ctx, caller, data)
-
-    def submit(self, data: dict[str, Any], code: str, caller: Caller = ALICE) -> Any:
-        return submit_query(self.ctx, caller, {**data, "code": code})
-
-    def accepted(self, data: dict[str, Any], caller: Caller = ALICE) -> str:
-        self.request(data, caller)
-        return str(self.submit(data, self.sms.last_code(), caller).ticket)
-
-    def run(self, ticket_id: str) -> str | None:
-        return asyncio.run(run_query(self.ctx, ticket_id))
-
-    def phone_h(self, phone: str = PHONE) -> str:
-        return self.ctx.hasher.identifier("phone", phone)
-
-    def results(self) -> list[Any]:
-        return [s for s in self.sms.sent if s.template != "code"]
-
-
-def make_world(
-    sms: FakeSms | None = None,
-    partners: FakePartners | None = None,
-    store_class: type[FakeStore] = FakeStore,
-    **settings_changes: Any,
-) -> World:
-    settings = dataclasses.replace(SETTINGS, **settings_changes)
-    clock = FixedClock()
-    store = store_class(clock)
-    sms = sms or FakeSms()
-    queue = FakeQueue()
-    partners = partners or FakePartners(cards=all_cards(), owners=all_owners(), counts=all_counts())
-    ctx = Context(
-        settings=settings,
-        registry=REG,
-        store=store,
-        hasher=KeyedHasher(settings.secret_key.encode()),
-        sealer=AesGcmSealer.from_secret(settings.secret_key.encode()),
-        sms=sms,
-        templates=load_templates(),
-        identity=FakeIdentity({"good-code": ALICE.user}),
-        queue=queue,
-        clock=clock,
-        operators=partners,
-        platforms=partners,
-    )
-    return World(ctx, store, sms, queue, partners, clock)
-
-
-@pytest.fixture
-def world() -> World:
-    return make_world()
-
-
-@pytest.fixture
-def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The result SMS retries with jittered backoff; jitter 0 keeps the unit tests fast."""
-    monkeypatch.setattr(run_query_module, "random", types.SimpleNamespace(uniform=lambda a, b: 0))
-
+from tests.unit.test_outcomes import COMPANIES, OPERATORS
+from tests.unit.world import (
+    ALICE,
+    BOB,
+    ID,
+    NAME,
+    PHONE,
+    SETTINGS,
+    World,
+    accounts_form,
+    all_cards,
+    all_counts,
+    all_owners,
+    cards_form,
+    make_world,
+    run_query_module,
+)
 
 # --- login ------------------------------------------------------------------------------------
 
@@ -433,18 +321,6 @@ def test_redelivered_task_sends_nothing_more(world: World) -> None:
     assert len(world.partners.calls) == calls
 
 
-class CrashOnceStore(FakeStore):
-    """The worker dies after the SMS went out, before the end is recorded."""
-
-    crashed = False
-
-    def finish(self, *args: Any, **kwargs: Any) -> None:
-        if not self.crashed:
-            self.crashed = True
-            raise ConnectionError("worker died")
-        super().finish(*args, **kwargs)
-
-
 @pytest.mark.parametrize("idempotent", [False, True])
 def test_worker_dying_after_the_sms_still_means_one_sms(idempotent: bool) -> None:
     world = make_world(sms=FakeSms(idempotent=idempotent), store_class=CrashOnceStore)
@@ -464,7 +340,7 @@ def test_worker_dying_after_the_sms_still_means_one_sms(idempotent: bool) -> Non
         (all_cards(vno1=PartnerRejected()), "phone_cards_partial", True),
         (all_cards(cmcc=CardsAnswer(2, "none")), "mismatch", False),
         (all_cards(cmcc=CardsAnswer(2, "suspended")), "number_inactive", False),
-        (all_cards(cmcc=CardsAnswer(0, "cancelled")), "number_inactive", False),
+        (all_cards(cmcc=CardsAnswer(0, "cancelled")), "mismatch", False),
         (all_cards(cmcc=CardsAnswer(2, "none"), cbn=PartnerUnavailable()), "unavailable", True),
         ({o: PartnerUnavailable() for o in OPERATORS}, "unavailable", True),
     ],
