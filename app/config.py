@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from app import secret_rules
+
 ROOT = Path(__file__).resolve().parent.parent
 SANDBOX_SECRET_KEY = "sandbox-only-secret-key-change-me-in-production"
+SANDBOX_ADMIN_TOKENS = "sandbox-admin:sandbox-only-admin-token-change-me-in-production"
+SANDBOX_METRICS_TOKEN = "sandbox-only-metrics-token-change-me-in-production"
+_ADMIN_NAME = re.compile(r"[A-Za-z0-9_.-]{1,32}")
 # Our notice values -> the template's keywords; the keyword's type (thing, phrase...) sets its limit
 NOTICE_FIELDS_WECHAT = (
     "service=thing1,status=phrase2,phone=character_string3,time=time4,remark=thing5"
@@ -88,6 +94,8 @@ class Settings:
     code_limit_per_user_day: int = 5
     code_limit_per_ip_hour: int = 60
     query_limit_per_user_hour: int = 30  # submits of one user: its codes need only a few
+    admin_tokens: str = ""  # "name:token,name2:token2": the admin API's bearer tokens
+    metrics_token: str = ""  # bearer token of GET /metrics; empty: /metrics answers 404
     form_seal_keys: str = ""  # key rotation for sealed forms: "2:secret,1:older" (newest first)
     trusted_proxy_count: int = 0  # reverse proxies in front whose X-Forwarded-For we trust
     code_limit_global_per_minute: int = 20000  # all code SMS together: protects the SMS budget
@@ -134,6 +142,8 @@ class Settings:
         keys = Path(self.sandbox_keys_dir)
         defaults: dict[str, Any] = {
             "secret_key": SANDBOX_SECRET_KEY,
+            "admin_tokens": SANDBOX_ADMIN_TOKENS,
+            "metrics_token": SANDBOX_METRICS_TOKEN,
             "wechat_oa_appid": "wx_sandbox_oa",
             "wechat_oa_secret": "sandbox-oa-secret",
             "wechat_oa_token": "sandbox-oa-token",
@@ -167,6 +177,9 @@ class Settings:
     def check(self) -> None:
         if len(self.secret_key) < 16:
             raise ConfigError("SECRET_KEY must be set (at least 16 characters)")
+        self.admin_token_map()  # a malformed ADMIN_TOKENS stops the start, in any mode
+        if not self.sandbox:
+            self._check_production_secrets()
         if self.code_max_attempts < 1 or self.code_ttl_s < 30:
             raise ConfigError("code settings are out of range")
         if self.redis_url.startswith("redis+cluster://") and not self.broker_url.startswith("amqp"):
@@ -175,6 +188,32 @@ class Settings:
         if not self.public_url.startswith(("http://", "https://")):
             # replies, the menu and the H5 OAuth redirect all need the address phones use
             raise ConfigError("PUBLIC_URL must be set, e.g. https://yzt.example.gov.cn")
+
+    def admin_token_map(self) -> dict[str, str]:
+        """ADMIN_TOKENS as {token: name}."""
+        tokens: dict[str, str] = {}
+        for item in filter(None, (part.strip() for part in self.admin_tokens.split(","))):
+            name, _, token = item.partition(":")
+            if not (_ADMIN_NAME.fullmatch(name) and token) or token in tokens:
+                raise ConfigError("ADMIN_TOKENS must look like 'name:token,name2:token2'")
+            tokens[token] = name
+        return tokens
+
+    def _check_production_secrets(self) -> None:
+        """api.md: no short, repetitive, sandbox or published secret outside the sandbox."""
+        defaults = frozenset(
+            {SANDBOX_SECRET_KEY, SANDBOX_METRICS_TOKEN, *SANDBOX_ADMIN_TOKENS.split(":")}
+        )
+        named = [("SECRET_KEY", self.secret_key)]
+        admins = self.admin_token_map().items()
+        named += [(f"ADMIN_TOKENS ({name})", token) for token, name in admins]
+        named += [("FORM_SEAL_KEYS", key) for key in _rotation_secrets(self.form_seal_keys)]
+        if self.metrics_token:
+            named.append(("METRICS_TOKEN", self.metrics_token))
+        for variable, value in named:
+            problem = secret_rules.weakness(value, defaults, ROOT)
+            if problem:
+                raise ConfigError(f"{variable} {problem}: use a long random value")
 
     def partner_secret(self, partner_id: str, secret_env: str) -> bytes:
         secret = self.partner_secrets.get(secret_env)
@@ -186,6 +225,11 @@ class Settings:
 
     def partner_endpoint(self, partner_id: str, endpoint: str) -> str:
         return f"{self.sandbox_url}/partners/{partner_id}" if self.sandbox else endpoint
+
+
+def _rotation_secrets(rotation: str) -> list[str]:
+    """The secrets of FORM_SEAL_KEYS ("2:secret,1:older"): they seal forms and session tokens."""
+    return [item.partition(":")[2].strip() for item in filter(None, rotation.split(","))]
 
 
 def _coerce(kind: Any, raw: str, name: str) -> Any:
