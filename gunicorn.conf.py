@@ -27,12 +27,23 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
 errorlog = "-"
 loglevel = "info"
+# Both logs through our scrubber: paths may hold identifiers, and %0d%0a must not forge a line.
+logger_class = "app.gunicorn_edge.ScrubbedLogger"
+# One control socket per instance (gunicorn's default is one per user: a second instance on the
+# host would take over the first's). Under systemd: /run/yzt-api/gunicorn.ctl (deploy/).
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET") or os.path.join(
+    os.environ.get("VAR_DIR") or os.path.join(os.path.dirname(__file__), "var"),
+    "run",
+    f"gunicorn-{os.environ.get('PORT', '8000')}.ctl",
+)
 
 
 def post_worker_init(worker: object) -> None:
-    """The app is loaded: settle the heap (gc.freeze and thresholds, app/heap.py)."""
-    from app import heap
+    """The app is loaded: errors gunicorn answers itself become JSON; settle the heap
+    (gc.freeze and thresholds, app/heap.py)."""
+    from app import gunicorn_edge, heap
 
+    gunicorn_edge.install_json_errors()
     heap.settle()
 
 

@@ -38,7 +38,8 @@ class JsonFormatter(logging.Formatter):
             if key not in _STANDARD and not key.startswith("_"):
                 entry[key] = value if isinstance(value, int | float | bool) else str(value)
         if record.exc_info:
-            entry["exc"] = self.formatException(record.exc_info)
+            # A traceback may quote any value, a name included: the strictest scrub, names too.
+            entry["exc"] = scrub(self.formatException(record.exc_info), names=True)
         return scrub(json.dumps(entry, ensure_ascii=False), names=False)
 
 

@@ -7,6 +7,7 @@ from flask_smorest import Api
 
 from miniprogram_api.catalogue import blp as catalogue_blp
 from miniprogram_api.errors import ErrorSchema, error_response, register_error_handlers
+from miniprogram_api.json_bounds import bounds_problem
 from miniprogram_api.views import blp
 
 MAX_BODY_BYTES = 16 * 1024
@@ -29,6 +30,8 @@ def guard_request() -> Response | None:
         return error_response(
             415, "unsupported_media_type", "请以JSON格式提交(Content-Type: application/json)"
         )
+    if bounds_problem(request.get_data(cache=True)):  # nesting or numbers no form ever has
+        return error_response(400, "invalid_json", "请求内容不是有效的JSON")
     return None
 
 

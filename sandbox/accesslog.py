@@ -8,7 +8,6 @@ logged.
 from __future__ import annotations
 
 import logging
-import re
 import sys
 from typing import Any
 from urllib.parse import quote
@@ -16,17 +15,10 @@ from urllib.parse import quote
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
-from app.domain.masking import mask_id_number, mask_phone, scrub
+from app.domain.masking import hide_credentials, mask_id_number, mask_phone, scrub
 
 LOGGER_NAME = "sandbox"
-_CREDENTIALS_RE = re.compile(
-    r"(?<=[?&])(secret|access_token|sign|js_code|code|refresh_token|auth_code)=[^&\s]*"
-)
 _PATH_VALUES = {"id_number": mask_id_number, "phone": mask_phone}
-
-
-def _hide_credentials(text: str) -> str:
-    return _CREDENTIALS_RE.sub(lambda m: f"{m.group(1)}=***", text)
 
 
 def safe_target(request: web.BaseRequest) -> str:
@@ -40,7 +32,7 @@ def safe_target(request: web.BaseRequest) -> str:
     }
     # Whole segments only: a short value must not mask unrelated parts of the path.
     path = "/".join(masks.get(segment, segment) for segment in path.split("/"))
-    return scrub(_hide_credentials(path + sep + query), names=True)
+    return scrub(hide_credentials(path + sep + query), names=True)
 
 
 class SandboxAccessLogger(AbstractAccessLogger):
@@ -54,7 +46,7 @@ class ScrubFilter(logging.Filter):
     """Safety net for aiohttp's default access logger, should a runner not use ours."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = scrub(_hide_credentials(record.getMessage()), names=True)
+        record.msg = scrub(hide_credentials(record.getMessage()), names=True)
         record.args = ()
         return True
 

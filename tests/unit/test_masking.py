@@ -130,3 +130,37 @@ def test_scrub_hides_any_phone_in_text(before: str, phone: str, after: str) -> N
 def test_scrub_hides_any_id_in_text(before: str, id_number: str, after: str) -> None:
     out = scrub(before + id_number + after)
     assert id_number not in out
+
+
+# --- identifiers spelled with other digit scripts (hostile input reaching a log) -------------
+
+OTHER_SCRIPTS = ["０１２３４５６７８９", "٠١٢٣٤٥٦٧٨٩", "०१२३४५६७८९", "๐๑๒๓๔๕๖๗๘๙", "⁰¹²³⁴⁵⁶⁷⁸⁹"]
+
+
+def _as_ascii(text: str) -> str:
+    import unicodedata
+
+    return "".join(
+        str(unicodedata.digit(c)) if unicodedata.digit(c, None) is not None else c for c in text
+    )
+
+
+@given(
+    st.sampled_from([ID, PHONE]),
+    st.lists(st.sampled_from(OTHER_SCRIPTS), min_size=18, max_size=18),
+    st.lists(st.booleans(), min_size=18, max_size=18),
+)
+def test_an_identifier_in_any_digit_script_is_masked(
+    identifier: str, scripts: list[str], swap: list[bool]
+) -> None:
+    spelled = "".join(
+        scripts[i][int(c)] if c.isdigit() and swap[i] else c for i, c in enumerate(identifier)
+    )
+    out = _as_ascii(scrub(f"ValueError: invalid literal {spelled!r}"))
+    assert identifier not in out and identifier[3:-4] not in out
+
+
+def test_a_partial_id_is_masked_but_timestamps_and_order_numbers_stay() -> None:
+    assert ID[:16] not in scrub(f"int('{ID[:16]}²')")
+    assert ID[1:16] not in scrub(f"id={ID[1:16]}")  # an old 15-digit number
+    assert scrub("ts=1764400000000") == "ts=1764400000000"
