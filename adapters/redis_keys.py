@@ -90,6 +90,12 @@ def breaker_probe(partner_id: str) -> str:
     return f"{PREFIX}:breakers:{{b}}:probe:{partner_id}"
 
 
+def seal_key(epoch: int) -> str:
+    """The random key that seals the forms of one 10-minute epoch. Written without replication
+    (adapters/epoch_sealing.py): it lives in memory only, and its TTL ends it with its forms."""
+    return f"{PREFIX}:sealkey:{{k}}:{epoch}"
+
+
 def audit_stream() -> str:
     return f"{PREFIX}:audit"
 

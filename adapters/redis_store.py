@@ -181,7 +181,11 @@ class RedisStore:
         submit_limit: int,
     ) -> CodeCheck:
         fields = [item for pair in _ticket_fields(ticket).items() for item in pair]
-        code_keys = [keys.code(phone_h, service), keys.ticket(ticket.id), keys.sealed_form(ticket.id)]
+        code_keys = [
+            keys.code(phone_h, service),
+            keys.ticket(ticket.id),
+            keys.sealed_form(ticket.id),
+        ]
         limiter = keys.user_submits(ticket.owner_h)
         if self._quotas.cluster:
             # The user's counter lives in another slot: a round trip of its own, first.

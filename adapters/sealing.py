@@ -13,9 +13,10 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from app.domain.hashing import derive_key
+from app.ports import Unsealable
 
 
-class SealError(ValueError):
+class SealError(Unsealable):
     pass
 
 

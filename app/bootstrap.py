@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from functools import cache
 from pathlib import Path
@@ -10,6 +11,7 @@ import aiohttp
 import yaml
 
 from adapters.alipay_app import AlipayApp
+from adapters.epoch_sealing import EpochKeys, EpochSealer
 from adapters.identity import AlipayLogin, PlatformIdentity, WeChatLogin
 from adapters.metrics import PrometheusMetrics
 from adapters.notices import Channel, PlatformNotices
@@ -37,6 +39,8 @@ from app.services import catalogue
 from app.services.context import Context
 from notices.platform import parse_fields
 from notices.sms import TEMPLATES_FILE, Templates, load_templates
+
+log = logging.getLogger(__name__)
 
 
 class SystemClock:
@@ -156,6 +160,7 @@ def build_context(settings: Settings) -> Context:
         AlipayLogin(alipay_app(settings, timeout_s=3.0)),
     )
     registry = build_registry(settings)
+    clock = SystemClock()
     return Context(
         settings=settings,
         registry=registry,
@@ -166,16 +171,30 @@ def build_context(settings: Settings) -> Context:
             settings.breaker_cooldown_s,
         ),
         hasher=KeyedHasher(secret),
-        sealer=AesGcmSealer.from_secret(secret, settings.form_seal_keys),
+        token_sealer=AesGcmSealer.from_secret(secret, settings.form_seal_keys),
+        form_sealer=build_form_sealer(settings, clock),
         sms=build_sms(settings, templates),
         templates=templates,
         identity=WithWebLogin(identity, build_web_login(settings)),
         queue=DramatiqQueue(build_broker(settings.redis_url, settings.broker_url)),
-        clock=SystemClock(),
+        clock=clock,
         notifier=build_notifier(settings),
         metrics=PrometheusMetrics(),
         guidance=build_guidance(settings, registry),
     )
+
+
+def build_form_sealer(settings: Settings, clock: SystemClock) -> EpochSealer:
+    """Forms are sealed under epoch keys held in Redis memory only (crypto-shredding): on the
+    key store when KEYSTORE_REDIS_URL names one (a memory-only Redis), else on REDIS_URL."""
+    url = settings.keystore_redis_url or settings.redis_url
+    if not settings.keystore_redis_url and not settings.sandbox:
+        log.warning(
+            "KEYSTORE_REDIS_URL is not set: the forms' keys share REDIS_URL, and an AOF rewrite"
+            " may write live keys to disk (docs/design.md, crypto-shredding)"
+        )
+    keys = EpochKeys(connect(url, settings.redis_timeout_s), clock, keep_s=settings.form_ttl_s)
+    return EpochSealer(keys)
 
 
 def build_web_login(settings: Settings) -> WeChatWebLogin:

@@ -36,6 +36,7 @@ class Settings:
     sandbox_port: int = 8001
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_timeout_s: float = 2.0
+    keystore_redis_url: str = ""  # memory-only Redis for the forms' epoch keys; "": REDIS_URL
     broker_url: str = ""  # amqp://… for RabbitMQ; empty: Dramatiq's Redis broker on REDIS_URL
     secret_key: str = ""
     sentry_dsn: str = ""

@@ -72,6 +72,11 @@ class TaskQueue(Protocol):
     def enqueue_run_query(self, ticket_id: str) -> None: ...
 
 
+class Unsealable(ValueError):
+    """Sealed bytes that cannot be opened: forged, moved to another context, or sealed under a
+    key that is gone (a form's epoch key is forgotten once the form has expired)."""
+
+
 class Sealer(Protocol):
     """Authenticated encryption of the form at rest, with a key id for rotation."""
 

@@ -102,6 +102,13 @@ def main() -> int:
             )
             children.append(("redis", redis))
             env["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+        if not env.get("KEYSTORE_REDIS_URL"):
+            # The forms' epoch keys, in memory only: no AOF, no RDB (adapters/epoch_sealing.py)
+            port = int(env.get("EMBEDDED_KEYSTORE_PORT", "6391"))
+            print(f"[stack] memory-only key store (Redis) on 127.0.0.1:{port}")
+            keystore = start_redis(port, VAR / "keystore", persistent=False)
+            children.append(("keystore", keystore))
+            env["KEYSTORE_REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
         children.append(("sandbox", start_sandbox(env)))
         children.append(("api", start_api(env)))
         children.append(("worker", start_worker(env)))

@@ -31,7 +31,8 @@ class Context:
     registry: Registry
     store: Store
     hasher: KeyedHasher
-    sealer: Sealer
+    token_sealer: Sealer  # session tokens: never stored, so keys derived from SECRET_KEY
+    form_sealer: Sealer  # forms at rest: epoch keys that are forgotten (crypto-shredding)
     sms: SmsGateway
     templates: Templates
     identity: Identity

@@ -1,9 +1,9 @@
 """Use case: log in with a platform login code; the bearer token is what the API hands out.
 
-The token is stateless: the platform user and the expiry, sealed (AES-GCM, the form sealer's
-keys with their own associated data). Checking it costs no Redis round trip, and it reveals
-nothing to whoever holds it: the openid inside is encrypted. A token cannot be revoked before
-it expires (2 hours); nothing in the API logs a user out.
+The token is stateless: the platform user and the expiry, sealed (AES-GCM under keys derived
+from SECRET_KEY and FORM_SEAL_KEYS, with its own associated data). Checking it costs no Redis
+round trip, and it reveals nothing to whoever holds it: the openid inside is encrypted. A
+token cannot be revoked before it expires (2 hours); nothing in the API logs a user out.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def login(ctx: Context, platform: str, code: str) -> LoggedIn:
 def issue_token(ctx: Context, user: PlatformUser, ttl_s: int) -> str:
     expires_at = int(ctx.clock.now()) + ttl_s
     payload = json.dumps([user.platform, user.user_id, expires_at], separators=(",", ":"))
-    sealed = ctx.sealer.seal(payload.encode(), TOKEN_CONTEXT)
+    sealed = ctx.token_sealer.seal(payload.encode(), TOKEN_CONTEXT)
     return base64.urlsafe_b64encode(sealed).rstrip(b"=").decode()
 
 
@@ -51,7 +51,7 @@ def authenticate(ctx: Context, token: str | None) -> PlatformUser:
         raise Unauthenticated()
     try:
         sealed = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        platform, user_id, expires_at = json.loads(ctx.sealer.open(sealed, TOKEN_CONTEXT))
+        platform, user_id, expires_at = json.loads(ctx.token_sealer.open(sealed, TOKEN_CONTEXT))
     except (binascii.Error, ValueError, TypeError):  # malformed, forged or from another key
         raise Unauthenticated() from None
     if not isinstance(expires_at, int) or expires_at <= ctx.clock.now():

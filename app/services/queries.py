@@ -92,7 +92,7 @@ def seal_form(ctx: Context, ticket: Ticket, form: QueryForm, caller: Caller) -> 
     payload: dict[str, Any] = form.to_dict()
     if ticket.notify:
         payload["notify_to"] = caller.user.user_id
-    return ctx.sealer.seal(json.dumps(payload).encode(), ticket.id.encode())
+    return ctx.form_sealer.seal(json.dumps(payload).encode(), ticket.id.encode())
 
 
 def new_ticket(ctx: Context, caller: Caller, form: QueryForm, phone_h: str, notify: bool) -> Ticket:

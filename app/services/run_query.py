@@ -28,6 +28,7 @@ from app.ports import (
     SmsError,
     SmsUncertain,
     Ticket,
+    Unsealable,
     breaker_changes,
 )
 from app.services.context import Context
@@ -46,10 +47,16 @@ async def run_query(ctx: Context, ticket_id: str) -> str | None:
     ticket, sealed = begun.ticket, begun.sealed_form
     if ticket is None or ticket.status in FINAL_STATUSES:
         return None
-    if sealed is None:  # the form outlived its TTL: nothing can be computed or sent
+    try:
+        # None: the form outlived its TTL. Unsealable: its epoch key is gone (a restart of the
+        # key store) or it was tampered with. Either way nothing can be computed or sent.
+        data = json.loads(ctx.form_sealer.open(sealed, ticket_id.encode())) if sealed else None
+    except Unsealable:
+        log.warning("sealed form cannot be opened", extra={"ticket": ticket_id})
+        data = None
+    if data is None:
         ctx.store.finish(ticket, "failed", ctx.clock.now(), give_back=True, audit=_audit(ticket))
         return "failed"
-    data = json.loads(ctx.sealer.open(sealed, ticket_id.encode()))
     recipient = str(data.pop("notify_to", ""))  # sealed with the form, only when notify is on
     form = QueryForm(**{**data, "service": Service(data["service"])})
     started = time.monotonic()

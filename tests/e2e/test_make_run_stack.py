@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis as redis_lib
 import requests
 
 from app.config import ROOT
@@ -22,7 +23,12 @@ from tests.support import Sandbox, make_id, make_name, make_phone
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     var = tmp_path_factory.mktemp("var")
-    ports = {"PORT": free_port(), "SANDBOX_PORT": free_port(), "EMBEDDED_REDIS_PORT": free_port()}
+    ports = {
+        "PORT": free_port(),
+        "SANDBOX_PORT": free_port(),
+        "EMBEDDED_REDIS_PORT": free_port(),
+        "EMBEDDED_KEYSTORE_PORT": free_port(),
+    }
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     env.update({k: str(v) for k, v in ports.items()})
     env.update(
@@ -56,6 +62,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
         "sandbox": f"http://127.0.0.1:{ports['SANDBOX_PORT']}",
         "pid": str(process.pid),
         "var": str(var),
+        "keystore": f"redis://127.0.0.1:{ports['EMBEDDED_KEYSTORE_PORT']}/0",
+        "redis": f"redis://127.0.0.1:{ports['EMBEDDED_REDIS_PORT']}/0",
     }
     if process.poll() is None:
         process.kill()
@@ -95,6 +103,23 @@ def test_a_phone_cards_query_over_http(stack):
     assert result["template"] == "phone_cards_result" and result["params"]["ctcc"] == "1"
 
 
+def test_the_aof_of_make_run_holds_no_key_to_its_forms(stack):
+    """The query above left its sealed form in the AOF (a SET, then a DEL), but the key that
+    sealed it lives only in the memory-only key store, and dies with the forms it sealed."""
+    state, keystore = (redis_lib.Redis.from_url(stack[name]) for name in ("redis", "keystore"))
+    state.config_set("appendfsync", "always")
+    state.set("yzt:e2e-flush", "1", ex=60)
+    aof = b"".join(
+        path.read_bytes() for path in (Path(stack["var"]) / "redis").rglob("*") if path.is_file()
+    )
+    assert b"yzt:form:" in aof  # the form went through the AOF...
+    epoch_keys = [keystore.get(name) for name in keystore.scan_iter("yzt:sealkey:*")]
+    assert epoch_keys and all(len(key) == 32 for key in epoch_keys)
+    assert not any(key in aof for key in epoch_keys)  # ...its key never did
+    assert state.keys("yzt:sealkey:*") == []
+    assert list((Path(stack["var"]) / "keystore").glob("*")) == []  # no file at all
+
+
 def metric(text: str, name: str, **labels: str) -> float:
     """The value of one sample in Prometheus text format (0 when absent)."""
     for line in text.splitlines():
@@ -126,7 +151,7 @@ def test_sigterm_stops_everything_it_started(stack):
     children = subprocess.run(
         ["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False
     ).stdout.split()
-    assert len(children) == 4  # redis, sandbox, gunicorn, dramatiq
+    assert len(children) == 5  # redis, the key store, sandbox, gunicorn, dramatiq
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():

@@ -101,7 +101,7 @@ def test_no_notice_without_notify_and_the_recipient_is_sealed_only_with_notify()
     ticket_id = world.accepted(cards_form())
     sealed = world.store.load_form(ticket_id)
     assert sealed is not None
-    assert b"notify_to" not in world.ctx.sealer.open(sealed, ticket_id.encode())
+    assert b"notify_to" not in world.ctx.form_sealer.open(sealed, ticket_id.encode())
     world.run(ticket_id)
     assert world.ctx.notifier.attempts == 0  # type: ignore[union-attr]
     assert world.store.audit[-1]["notice"] == "none"
@@ -113,7 +113,7 @@ def test_the_recipient_is_sealed_with_the_form_and_purged_with_it() -> None:
     assert ALICE.user.user_id.encode() not in world.store.raw_bytes
     sealed = world.store.load_form(ticket_id)
     assert sealed is not None
-    assert ALICE.user.user_id.encode() in world.ctx.sealer.open(sealed, ticket_id.encode())
+    assert ALICE.user.user_id.encode() in world.ctx.form_sealer.open(sealed, ticket_id.encode())
     world.run(ticket_id)
     assert world.store.load_form(ticket_id) is None
 

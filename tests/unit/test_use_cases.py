@@ -81,17 +81,17 @@ def test_a_token_is_bound_to_its_purpose_and_its_key(world: World) -> None:
     session = login(world.ctx, "wechat", "good-code")
     # A sealed form (same keys, other associated data) never passes for a token...
     payload = json.dumps(["wechat", ALICE.user.user_id, int(world.clock.now()) + 60]).encode()
-    as_form = world.ctx.sealer.seal(payload, b"some-ticket-id")
+    as_form = world.ctx.token_sealer.seal(payload, b"some-ticket-id")
     with pytest.raises(Unauthenticated):
         authenticate(world.ctx, base64.urlsafe_b64encode(as_form).decode().rstrip("="))
     # ...and a token sealed under another SECRET_KEY is refused.
-    other = dataclasses.replace(world.ctx, sealer=AesGcmSealer.from_secret(b"another-secret"))
+    other = dataclasses.replace(world.ctx, token_sealer=AesGcmSealer.from_secret(b"another-secret"))
     with pytest.raises(Unauthenticated):
         authenticate(other, session.token)
     # A retired seal key (FORM_SEAL_KEYS rotation) still opens the tokens it made.
     rotated = dataclasses.replace(
         world.ctx,
-        sealer=AesGcmSealer.from_secret(SETTINGS.secret_key.encode(), "2:a-newer-secret"),
+        token_sealer=AesGcmSealer.from_secret(SETTINGS.secret_key.encode(), "2:a-newer-secret"),
     )
     assert authenticate(rotated, session.token) == ALICE.user
 
@@ -242,7 +242,7 @@ def test_stored_form_is_sealed(world: World) -> None:
         assert clear.encode() not in raw, clear
     sealed = world.store.load_form(ticket_id)
     assert sealed is not None and PHONE.encode() not in sealed
-    assert world.ctx.sealer.open(sealed, ticket_id.encode()).count(PHONE.encode()) == 1
+    assert world.ctx.form_sealer.open(sealed, ticket_id.encode()).count(PHONE.encode()) == 1
 
 
 def test_enqueue_failure_gives_the_quota_back() -> None:
