@@ -49,6 +49,11 @@ def user_submits(user_h: str) -> str:
     return f"{PREFIX}:limit:{{u:{user_h}}}:submits"
 
 
+def rate_limit(name: str, subject_h: str) -> str:
+    """A counted rate limit of one subject (a client network, a user) in its current window."""
+    return f"{PREFIX}:limit:{{r:{subject_h}}}:{name}"
+
+
 def ip_limit(ip_h: str) -> str:
     return f"{PREFIX}:limit:{{a:{ip_h}}}:hour"
 
@@ -125,11 +130,3 @@ def oa_access_token(appid: str) -> str:
 def oa_access_token_lock(appid: str) -> str:
     """Held by the one process that refreshes the token; same slot as the token."""
     return f"{PREFIX}:oa:token:{{w:{appid}}}:lock"
-
-
-# --- the H5 pages (issue 3) -----------------------------------------------------------------
-
-
-def oauth_state(state_h: str) -> str:
-    """A pending WeChat web OAuth state (keyed hash) -> the H5 page to return to; TTL minutes."""
-    return f"{PREFIX}:h5:oauth:{{o:{state_h}}}"

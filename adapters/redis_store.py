@@ -144,6 +144,10 @@ class RedisStore:
         return self._quotas.take(issue)
 
     @_unavailable_on_redis_error
+    def take_limit(self, name: str, subject_h: str, limit: int, window_s: int) -> int:
+        return self._quotas.take_count(keys.rate_limit(name, subject_h), limit, window_s)
+
+    @_unavailable_on_redis_error
     def cancel_code(self, issue: CodeIssue) -> None:
         phone_q, id_q, user_l, ip_l, code_k = self._code_keys(issue)
         pipe = self.redis.pipeline(transaction=False)

@@ -2,7 +2,8 @@
 
 The user is an official-account user: the openid belongs to WECHAT_OA_APPID, so the session's
 platform is `wechat_oa` (notices for them go as official-account template messages, not as
-mini-program subscribe messages). The OAuth `state` lives in Redis, single use, by keyed hash.
+mini-program subscribe messages). The OAuth `state` lives in the browser's sealed cookie
+(app/h5/oauth.py).
 """
 
 from __future__ import annotations
@@ -10,10 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import redis
-
-from adapters import redis_keys as keys
-from app.ports import Identity, LoginRejected, PartnerUnavailable, PlatformUser, StoreUnavailable
+from app.ports import Identity, LoginRejected, PartnerUnavailable, PlatformUser
 
 log = logging.getLogger(__name__)
 PLATFORM = "wechat_oa"
@@ -88,24 +86,3 @@ class WithWebLogin:
         if platform == PLATFORM:
             return PlatformUser(PLATFORM, self.web.user_id(code))
         return self._platforms.login(platform, code)
-
-
-class OAuthStates:
-    """Pending OAuth states: the page to return to, single use, for a few minutes."""
-
-    def __init__(self, client: redis.Redis, ttl_s: int = 600) -> None:
-        self._redis, self.ttl_s = client, ttl_s
-
-    def save(self, state_h: str, next_path: str) -> None:
-        try:
-            self._redis.set(keys.oauth_state(state_h), next_path, ex=self.ttl_s)
-        except redis.RedisError as exc:
-            raise StoreUnavailable(type(exc).__name__) from None
-
-    def take(self, state_h: str) -> str | None:
-        """The saved page, deleted in the same step: a replayed callback finds nothing."""
-        try:
-            value = self._redis.getdel(keys.oauth_state(state_h))
-        except redis.RedisError as exc:
-            raise StoreUnavailable(type(exc).__name__) from None
-        return value.decode() if isinstance(value, bytes) else None

@@ -26,7 +26,7 @@ from adapters.sms.tencent import TencentSmsGateway
 from adapters.task_queue import DramatiqQueue, build_broker
 from adapters.wechat_token import SharedTokenClient
 from adapters.wechat_web import PLATFORM as H5_PLATFORM
-from adapters.wechat_web import OAuthStates, WeChatWebLogin, WithWebLogin
+from adapters.wechat_web import WeChatWebLogin, WithWebLogin
 from app.config import ConfigError, Settings
 from app.domain.guides import CatalogueError, Guidance, load_guidance
 from app.domain.hashing import KeyedHasher
@@ -206,13 +206,6 @@ def build_web_login(settings: Settings) -> WeChatWebLogin:
         settings.wechat_oauth_base,
         f"{settings.public_url.rstrip('/')}/h5/oauth/callback",
     )
-
-
-def build_oauth_states(ctx: Context) -> OAuthStates:
-    """The H5 pages' pending OAuth states, on the store's Redis connection pool."""
-    if not isinstance(ctx.store, RedisStore):
-        raise ConfigError("the H5 pages need the Redis store")
-    return OAuthStates(ctx.store.redis)
 
 
 def build_partner_client(settings: Settings, session: aiohttp.ClientSession) -> PartnerClient:

@@ -95,6 +95,7 @@ class Settings:
     code_limit_per_user_day: int = 5
     code_limit_per_ip_hour: int = 60
     query_limit_per_user_hour: int = 30  # submits of one user: its codes need only a few
+    login_limit_per_ip_minute: int = 60  # logins per client network (IPv6: its /64)
     admin_tokens: str = ""  # "name:token,name2:token2": the admin API's bearer tokens
     metrics_token: str = ""  # bearer token of GET /metrics; empty: /metrics answers 404
     form_seal_keys: str = ""  # key rotation for sealed forms: "2:secret,1:older" (newest first)

@@ -168,6 +168,10 @@ class Store(Protocol):
         """Undo issue_code when the code SMS could not be sent."""
         ...
 
+    def take_limit(self, name: str, subject_h: str, limit: int, window_s: int) -> int:
+        """Count one more against a rate limit: 0, or the seconds to wait when it is spent."""
+        ...
+
     def new_ticket_id(self, phone_h: str) -> str:
         """A fresh, unguessable ticket id, placed so its keys live beside the phone's code."""
         ...

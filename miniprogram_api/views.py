@@ -41,11 +41,13 @@ def authenticate() -> None:
         return
     header = request.headers.get("Authorization", "")
     token = header[7:].strip() if header[:7].lower() == "bearer " else None
+    front_end = login.FrontEnd.MINIPROGRAM
     if token is None:
         # The H5 pages' session: an HttpOnly SameSite=Strict cookie, so cross-site requests
         # don't carry it, and guard_request lets only application/json POSTs through (CSRF).
-        token = request.cookies.get(SESSION_COOKIE)
-    g.caller = Caller(login.authenticate(context(), token), request.remote_addr or "")
+        token, front_end = request.cookies.get(SESSION_COOKIE), login.FrontEnd.H5
+    user = login.authenticate(context(), token, front_end)
+    g.caller = Caller(user, request.remote_addr or "")
 
 
 def caller() -> Caller:
@@ -62,10 +64,16 @@ def errors(*statuses: int) -> Any:
 class Sessions(MethodView):
     @blp.arguments(LoginSchema())
     @blp.response(201, LoginResultSchema)
-    @errors(400, 401, 413, 415, 422, 503)
+    @errors(400, 401, 413, 415, 422, 429, 503)
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """用平台登录凭证换取会话令牌"""
-        result = login.login(context(), body["platform"], body["code"])
+        result = login.login(
+            context(),
+            body["platform"],
+            body["code"],
+            login.FrontEnd.MINIPROGRAM,
+            request.remote_addr or "",
+        )
         return {"token": result.token, "expires_in": result.expires_in}
 
 

@@ -157,6 +157,13 @@ class FakeStore:
         self._set(code_k, {"d": issue.code_digest, "a": 0, "u": issue.user_h}, issue.code_ttl_s)
         return 0, ""
 
+    def take_limit(self, name: str, subject_h: str, limit: int, window_s: int) -> int:
+        key = f"limit:{subject_h}:{name}"
+        if (self._get(key) or 0) >= limit:
+            return self._wait_of(key)
+        self._incr(key, window_s)
+        return 0
+
     def cancel_code(self, issue: CodeIssue) -> None:
         phone_q, id_q, user_l, ip_l, code_k = self._code_keys(issue)
         self._delete(phone_q, code_k)

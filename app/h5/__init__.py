@@ -13,8 +13,7 @@ from app.h5.pages import blueprint
 
 def init_app(app: Flask) -> None:
     """Register the H5 blueprint (pages, static files, WeChat web OAuth)."""
-    from app.bootstrap import build_oauth_states, build_web_login  # bootstrap imports app.*
+    from app.bootstrap import build_web_login  # bootstrap imports app.*
 
-    ctx = app.extensions["yzt"]
-    app.extensions[EXTENSION] = WebOAuth(build_web_login(ctx.settings), build_oauth_states(ctx))
+    app.extensions[EXTENSION] = WebOAuth(build_web_login(app.extensions["yzt"].settings))
     app.register_blueprint(blueprint)

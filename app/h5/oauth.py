@@ -1,8 +1,10 @@
 """WeChat web OAuth (snsapi_base) for the H5 pages, and the session cookie it ends with.
 
 A page opened without a session redirects to WeChat's authorize page with a random `state`.
-The state is kept twice: by keyed hash in Redis (single use, with the page to return to) and in
-an HttpOnly cookie of this browser, so a callback carrying someone else's state is refused.
+The state and the page to return to live only in this browser's HttpOnly cookie, sealed: a
+callback whose state is not the one sealed in the caller's own cookie is refused, and an
+anonymous request stores nothing on our side (no Redis key to fill). The cookie is cleared at
+the callback, and WeChat's code is single use, so a replayed callback opens no session.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 from flask import current_app, redirect, render_template, request
 from werkzeug.wrappers import Response
 
-from adapters.wechat_web import PLATFORM, OAuthStates, WeChatWebLogin
+from adapters.wechat_web import PLATFORM, WeChatWebLogin
 from app.domain.errors import LoginFailed, PlatformUnavailable, Unauthenticated
 from app.h5.errors import PageError
 from app.ports import PlatformUser
@@ -32,7 +34,6 @@ HOME = "/h5/"
 @dataclass(frozen=True)
 class WebOAuth:
     login: WeChatWebLogin
-    states: OAuthStates
 
 
 def context() -> Context:
@@ -49,7 +50,7 @@ def current_user() -> PlatformUser | None:
     if not token:
         return None
     try:
-        return login.authenticate(context(), token)
+        return login.authenticate(context(), token, login.FrontEnd.H5)
     except Unauthenticated:
         return None
 
@@ -57,14 +58,13 @@ def current_user() -> PlatformUser | None:
 def start(next_path: str) -> Response:
     """Send the browser to WeChat's authorize page; it comes back to the callback."""
     state = secrets.token_hex(16)  # WeChat allows [a-zA-Z0-9] up to 128 bytes
-    oauth = web_oauth()
-    oauth.states.save(_state_key(state), safe_next(next_path))
-    response = redirect(oauth.login.authorize_url(state), 302)
+    sealed = login.seal_oauth_state(context(), state, safe_next(next_path))
+    response = redirect(web_oauth().login.authorize_url(state), 302)
     # Lax, not Strict: the callback arrives as a cross-site redirect from WeChat.
     response.set_cookie(
         STATE_COOKIE,
-        state,
-        max_age=oauth.states.ttl_s,
+        sealed,
+        max_age=login.OAUTH_STATE_TTL_S,
         path=CALLBACK_PATH,
         httponly=True,
         secure=_https(),
@@ -76,15 +76,17 @@ def start(next_path: str) -> Response:
 def finish() -> Response:
     """The callback: check the state, exchange the code, open the session, go on."""
     state, code = request.args.get("state", ""), request.args.get("code", "")
-    bound = request.cookies.get(STATE_COOKIE, "")
-    next_path = web_oauth().states.take(_state_key(state)) if state else None
-    if not (bound and secrets.compare_digest(state, bound) and next_path is not None):
-        log.warning("oauth state refused", extra={"has_cookie": bool(bound)})
+    bound = login.open_oauth_state(context(), request.cookies.get(STATE_COOKIE))
+    if not (bound and state and secrets.compare_digest(state.encode(), bound[0].encode())):
+        log.warning("oauth state refused", extra={"has_cookie": STATE_COOKIE in request.cookies})
         raise PageError(400, "登录校验失败", "登录校验未通过,请从公众号菜单重新进入一证通查。")
     if not code:
         raise PageError(400, "未获得微信授权", "未获得微信授权,请从公众号菜单重新进入一证通查。")
+    next_path = bound[1]
     try:
-        session = login.login(context(), PLATFORM, code)
+        session = login.login(
+            context(), PLATFORM, code, login.FrontEnd.H5, request.remote_addr or ""
+        )
     except LoginFailed:
         raise PageError(
             400, "微信登录失败", "微信登录失败,请从公众号菜单重新进入一证通查。"
@@ -109,14 +111,9 @@ def finish() -> Response:
 
 
 def safe_next(path: str) -> str:
-    """Only our own pages: the state must never become an open redirect."""
-    if path.startswith(HOME) and "//" not in path and "\\" not in path and "\n" not in path:
-        return path
-    return HOME
-
-
-def _state_key(state: str) -> str:
-    return context().hasher.identifier("oauth", state)
+    """Only our own pages, of a bounded length: never an open redirect, never a big cookie."""
+    ours = path.startswith(HOME) and "//" not in path and "\\" not in path and "\n" not in path
+    return path if ours and len(path) <= login.MAX_NEXT_CHARS else HOME
 
 
 def _https() -> bool:

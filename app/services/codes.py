@@ -11,6 +11,7 @@ from typing import Any
 from app.domain.errors import QuotaExceeded, SmsRateLimited, SmsUnavailable
 from app.domain.forms import QueryForm, Service, parse_form
 from app.domain.masking import mask_phone
+from app.domain.networks import client_network
 from app.ports import CodeIssue, SmsError, SmsThrottled
 from app.services.context import Caller, Context
 from notices.sms import code_message
@@ -53,7 +54,7 @@ def code_issue(ctx: Context, caller: Caller, form: QueryForm, digest: str) -> Co
         phone_h=hasher.identifier("phone", form.phone),
         id_h=id_h,
         user_h=hasher.identifier("user", caller.key),
-        ip_h=hasher.identifier("ip", caller.ip),
+        ip_h=hasher.identifier("ip", client_network(caller.ip)),
         code_digest=digest,
         code_ttl_s=settings.code_ttl_s,
         quota_window_s=settings.code_quota_window_s,

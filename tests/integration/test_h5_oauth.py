@@ -9,7 +9,6 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from adapters import redis_keys
 from app.h5.oauth import safe_next
 from app.services import login
 
@@ -50,6 +49,7 @@ def sign_in(client, page: str = "/h5/"):
 
 def test_no_session_goes_to_wechat_web_oauth_with_a_state(flask_app, settings, redis_client):
     client = flask_app.test_client()
+    keys_before = set(redis_client.scan_iter("yzt:*"))
     location, params = start(client)
     assert location.startswith(f"{settings.wechat_oauth_base}/connect/oauth2/authorize?")
     assert location.endswith("#wechat_redirect")
@@ -60,10 +60,22 @@ def test_no_session_goes_to_wechat_web_oauth_with_a_state(flask_app, settings, r
     r = client.get("/h5/")
     cookie = set_cookie(r, "yzt_oauth_state")
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/h5/oauth/callback" in cookie
-    ctx = flask_app.extensions["yzt"]
-    key = redis_keys.oauth_state(ctx.hasher.identifier("oauth", params["state"]))
-    assert 0 < redis_client.ttl(key) <= 600  # kept server-side, by keyed hash, for minutes
-    assert params["state"].encode() not in b"".join(redis_client.keys("yzt:h5:*"))
+    assert "Max-Age=600" in cookie
+    # Kept in the browser, sealed: an anonymous request stores nothing on our side.
+    assert params["state"] not in cookie and "/h5/" not in cookie.split(";")[0]
+    assert set(redis_client.scan_iter("yzt:*")) - keys_before <= {
+        k for k in redis_client.scan_iter("yzt:limit:*")
+    }
+
+
+def test_an_anonymous_flood_stores_nothing_and_a_long_page_is_not_kept(flask_app, redis_client):
+    client = flask_app.test_client()
+    before = redis_client.dbsize()
+    for n in range(50):
+        r = client.get("/h5/phone-cards?x=" + "a" * 3000 + str(n))
+        assert r.status_code == 302
+        assert len(set_cookie(r, "yzt_oauth_state")) < 400  # the page was too long: home
+    assert redis_client.dbsize() - before <= 2  # nothing per request (a worker may write)
 
 
 def test_the_callback_opens_a_session_the_pages_and_the_api_accept(flask_app):
@@ -82,7 +94,7 @@ def test_the_callback_opens_a_session_the_pages_and_the_api_accept(flask_app):
     assert client.get("/api/v1/queries/unknown-ticket").status_code == 404  # authenticated
     token = client.get_cookie("yzt_session").value
     ctx = flask_app.extensions["yzt"]
-    user = login.authenticate(ctx, token)
+    user = login.authenticate(ctx, token, login.FrontEnd.H5)
     assert user.platform == "wechat_oa" and user.user_id.startswith("sbx_")
 
 
@@ -168,3 +180,21 @@ def test_only_our_own_pages_are_returned_to():
     assert safe_next("/h5/phone-cards?from=menu") == "/h5/phone-cards?from=menu"
     for hostile in ("//evil.example/h5/", "https://evil.example/", "/h5/..//evil", "/api/v1/x"):
         assert safe_next(hostile) == "/h5/"
+
+
+def test_the_h5_cookie_is_no_bearer_token_and_a_bearer_token_no_cookie(flask_app):
+    client = flask_app.test_client()
+    sign_in(client)
+    cookie_token = client.get_cookie("yzt_session").value
+    as_bearer = flask_app.test_client().get(
+        "/api/v1/queries/unknown-ticket", headers={"Authorization": f"Bearer {cookie_token}"}
+    )
+    assert as_bearer.status_code == 401
+    bearer = flask_app.test_client().post(
+        "/api/v1/sessions", json={"platform": "wechat", "code": "abc"}
+    )
+    as_cookie = flask_app.test_client()
+    as_cookie.set_cookie("yzt_session", bearer.get_json()["token"])
+    assert as_cookie.get("/api/v1/queries/unknown-ticket").status_code == 401
+    assert as_cookie.get("/h5/").status_code == 302  # no session: back to WeChat
+    assert client.get("/api/v1/queries/unknown-ticket").status_code == 404  # its own: fine

@@ -99,3 +99,41 @@ def test_enumerating_phones_against_one_id_stops_at_the_second_request(tight_cli
         for _ in range(3)
     ]
     assert statuses == [202, 429, 429]
+
+
+def ipv6_host(network: str) -> dict[str, dict[str, str]]:
+    """Any address of one /64: a subscriber picks them at will."""
+    host = ":".join(f"{random.randint(0, 0xFFFF):x}" for _ in range(4))
+    return {"environ_base": {"REMOTE_ADDR": f"{network}:{host}"}}
+
+
+def test_an_ipv6_64_is_one_client_for_the_code_limit(tight_client, sandbox):
+    network = f"2001:db8:{random.randint(0, 0xFFFF):x}:{random.randint(0, 0xFFFF):x}"
+    statuses = []
+    for _ in range(6):
+        token = login(tight_client)
+        form = accounts_person(sandbox, {})
+        statuses.append(request_code(tight_client, token, form, **ipv6_host(network)).status_code)
+    assert statuses == [202] * 5 + [429]
+
+
+@pytest.fixture(scope="module")
+def login_limited_client(settings, worker):
+    from app import create_app
+
+    return create_app(replace(settings, login_limit_per_ip_minute=4)).test_client()
+
+
+def test_logins_are_limited_per_network_before_reaching_the_platform(login_limited_client, sandbox):
+    network = f"2001:db8:{random.randint(0, 0xFFFF):x}:{random.randint(0, 0xFFFF):x}"
+    body = {"platform": "wechat", "code": "limited"}
+    statuses = [
+        login_limited_client.post("/api/v1/sessions", json=body, **ipv6_host(network)).status_code
+        for _ in range(5)
+    ]
+    assert statuses == [201] * 4 + [429]
+    refused = login_limited_client.post("/api/v1/sessions", json=body, **ipv6_host(network))
+    assert refused.get_json()["error"]["code"] == "too_many_requests"
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+    elsewhere = {"environ_base": {"REMOTE_ADDR": f"10.9.{random.randint(0, 255)}.1"}}
+    assert login_limited_client.post("/api/v1/sessions", json=body, **elsewhere).status_code == 201

@@ -22,12 +22,20 @@ from app.domain.errors import (
     ServiceUnavailable,
     SmsRateLimited,
     SmsUnavailable,
+    TooManyRequests,
     Unauthenticated,
 )
 from app.domain.outcomes import CardsAnswer, OwnerAnswer
 from app.ports import PartnerRejected, PartnerUnavailable, PlatformUser, SmsError, SmsThrottled
 from app.services.context import Caller
-from app.services.login import authenticate, login
+from app.services.login import (
+    OAUTH_STATE_TTL_S,
+    FrontEnd,
+    authenticate,
+    login,
+    open_oauth_state,
+    seal_oauth_state,
+)
 from app.services.queries import submit_query, ticket_status
 from tests.fakes import (
     CrashOnceStore,
@@ -56,44 +64,86 @@ from tests.unit.world import (
 # --- login ------------------------------------------------------------------------------------
 
 
+MP = FrontEnd.MINIPROGRAM
+
+
+def mp_login(world: World, code: str = "good-code", ip: str = ALICE.ip) -> Any:
+    return login(world.ctx, "wechat", code, MP, ip)
+
+
 def test_login_and_authenticate(world: World) -> None:
-    session = login(world.ctx, "wechat", "good-code")
+    session = mp_login(world)
     assert session.expires_in == SETTINGS.session_ttl_s
-    assert authenticate(world.ctx, session.token) == ALICE.user
-    # Stateless: nothing stored, and the openid inside the token is encrypted.
-    assert world.store.raw_bytes == b""
+    assert authenticate(world.ctx, session.token, MP) == ALICE.user
+    # Stateless: only the login rate counter is stored, and the openid in the token is sealed.
+    assert list(world.store.data) == [f"limit:{world.ctx.hasher.identifier('ip', ALICE.ip)}:login"]
     sealed = base64.urlsafe_b64decode(session.token + "=" * (-len(session.token) % 4))
     assert ALICE.user.user_id.encode() not in sealed
+    assert ALICE.user.user_id.encode() not in world.store.raw_bytes
     forged = session.token[:20] + ("A" if session.token[20] != "A" else "B") + session.token[21:]
     for bad in ("not-a-token", "", "令牌", "x" * 600, forged, session.token[:-4]):
         with pytest.raises(Unauthenticated):
-            authenticate(world.ctx, bad)
+            authenticate(world.ctx, bad, MP)
     with pytest.raises(Unauthenticated):
-        authenticate(world.ctx, None)
+        authenticate(world.ctx, None, MP)
     with pytest.raises(LoginFailed):
-        login(world.ctx, "wechat", "bad-code")
+        mp_login(world, "bad-code")
     world.clock.advance(SETTINGS.session_ttl_s + 1)
     with pytest.raises(Unauthenticated):
-        authenticate(world.ctx, session.token)
+        authenticate(world.ctx, session.token, MP)
+
+
+def test_a_token_opens_only_for_the_front_end_it_was_issued_to(world: World) -> None:
+    mini_program = mp_login(world).token
+    h5 = login(world.ctx, "wechat", "good-code", FrontEnd.H5, ALICE.ip).token
+    assert authenticate(world.ctx, h5, FrontEnd.H5) == ALICE.user
+    with pytest.raises(Unauthenticated):
+        authenticate(world.ctx, mini_program, FrontEnd.H5)
+    with pytest.raises(Unauthenticated):
+        authenticate(world.ctx, h5, MP)
+
+
+def test_logins_are_limited_per_client_network_an_ipv6_64_as_one() -> None:
+    world = make_world(login_limit_per_ip_minute=3)
+    for host in ("2001:db8:1:2::1", "2001:db8:1:2::2", "2001:db8:1:2:ffff::9"):
+        mp_login(world, ip=host)
+    with pytest.raises(TooManyRequests) as info:
+        mp_login(world, ip="2001:db8:1:2:abcd::1")  # the same /64
+    assert 0 < info.value.retry_after <= 60
+    mp_login(world, ip="2001:db8:1:3::1")  # the next /64 is another subscriber
+    mp_login(world, ip="203.0.113.8")
+    world.clock.advance(60)
+    mp_login(world, ip="2001:db8:1:2::1")
+
+
+def test_the_oauth_state_is_sealed_bound_and_short_lived(world: World) -> None:
+    cookie = seal_oauth_state(world.ctx, "abc123", "/h5/phone-cards")
+    assert open_oauth_state(world.ctx, cookie) == ("abc123", "/h5/phone-cards")
+    assert b"phone-cards" not in base64.urlsafe_b64decode(cookie + "=" * (-len(cookie) % 4))
+    assert open_oauth_state(world.ctx, mp_login(world).token) is None  # a token is no state
+    with pytest.raises(Unauthenticated):  # and a state is no token
+        authenticate(world.ctx, cookie, FrontEnd.H5)
+    world.clock.advance(OAUTH_STATE_TTL_S + 1)
+    assert open_oauth_state(world.ctx, cookie) is None
 
 
 def test_a_token_is_bound_to_its_purpose_and_its_key(world: World) -> None:
-    session = login(world.ctx, "wechat", "good-code")
+    session = mp_login(world)
     # A sealed form (same keys, other associated data) never passes for a token...
     payload = json.dumps(["wechat", ALICE.user.user_id, int(world.clock.now()) + 60]).encode()
     as_form = world.ctx.token_sealer.seal(payload, b"some-ticket-id")
     with pytest.raises(Unauthenticated):
-        authenticate(world.ctx, base64.urlsafe_b64encode(as_form).decode().rstrip("="))
+        authenticate(world.ctx, base64.urlsafe_b64encode(as_form).decode().rstrip("="), MP)
     # ...and a token sealed under another SECRET_KEY is refused.
     other = dataclasses.replace(world.ctx, token_sealer=AesGcmSealer.from_secret(b"another-secret"))
     with pytest.raises(Unauthenticated):
-        authenticate(other, session.token)
+        authenticate(other, session.token, MP)
     # A retired seal key (FORM_SEAL_KEYS rotation) still opens the tokens it made.
     rotated = dataclasses.replace(
         world.ctx,
         token_sealer=AesGcmSealer.from_secret(SETTINGS.secret_key.encode(), "2:a-newer-secret"),
     )
-    assert authenticate(rotated, session.token) == ALICE.user
+    assert authenticate(rotated, session.token, MP) == ALICE.user
 
 
 # --- request_code -----------------------------------------------------------------------------
