@@ -102,6 +102,8 @@ def seal_key(epoch: int) -> str:
 
 
 def audit_stream() -> str:
+    """Counts-free events of finished queries. Retention: 7 days (trimmed by age at every add,
+    and the key expires 7 days after the last), at most about 100,000 events."""
     return f"{PREFIX}:audit"
 
 

@@ -88,6 +88,18 @@ return 0
 """
 
 
+# One less on a counted limit, unless it has expired meanwhile: a DECR would create it anew
+# at -1, with no TTL, and it would never go.
+GIVE_BACK_COUNT = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('DECR', KEYS[1]) end
+return 0
+"""
+
+
+def give_back_count(pipe: Any, key: str) -> None:
+    pipelined_script(pipe, GIVE_BACK_COUNT, [key], [])
+
+
 def pipelined_script(pipe: Any, source: str, keys: list[str], args: list[Any]) -> None:
     """Queue a Lua script in a pipeline. EVAL, not EVALSHA: redis-py's cluster pipelines refuse
     EVALSHA; Redis still compiles each script once and caches it by its hash."""
@@ -196,4 +208,4 @@ class QuotaTaker:
 
 
 def _decr(key: str) -> Any:
-    return lambda p: p.decr(key)
+    return lambda p: give_back_count(p, key)

@@ -13,12 +13,13 @@ from redis.cluster import RedisCluster
 from redis.retry import Retry
 
 from adapters import redis_keys as keys
-from adapters.redis_quotas import QuotaTaker, pipelined_script
+from adapters.redis_quotas import QuotaTaker, give_back_count, pipelined_script
 from app.ports import Begun, Breaker, CodeCheck, CodeIssue, StoreUnavailable, Ticket
 
 P = ParamSpec("P")
 R = TypeVar("R")
-AUDIT_MAXLEN = 100_000
+AUDIT_MAXLEN = 100_000  # a ceiling on memory, whatever the traffic
+AUDIT_RETENTION_S = 7 * 86400  # as long as the tickets the events are about
 SMS_MARKER_TTL_S = 7 * 86400
 
 # KEYS: the code, the ticket, its sealed form, and (on a single Redis) the user's submit counter.
@@ -155,8 +156,8 @@ class RedisStore:
         pipe.delete(code_k)
         if issue.id_h:
             pipe.delete(id_q)
-        pipe.decr(user_l)
-        pipe.decr(ip_l)
+        give_back_count(pipe, user_l)
+        give_back_count(pipe, ip_l)
         pipe.execute()
 
     @staticmethod
@@ -326,7 +327,11 @@ class RedisStore:
             if ticket.quota.get("id_h"):
                 pipe.delete(keys.id_quota(ticket.quota["id_h"]))
         if audit:
-            pipe.xadd(keys.audit_stream(), cast(Any, audit), maxlen=AUDIT_MAXLEN, approximate=True)
+            stream = keys.audit_stream()
+            pipe.xadd(stream, cast(Any, audit), maxlen=AUDIT_MAXLEN, approximate=True)
+            # Events older than the retention go, and an idle stream goes as a whole.
+            pipe.xtrim(stream, minid=int((now - AUDIT_RETENTION_S) * 1000), approximate=False)
+            pipe.expire(stream, AUDIT_RETENTION_S)
         pipe.execute()
 
 

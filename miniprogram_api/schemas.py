@@ -26,11 +26,19 @@ def text(description: str, **kwargs: object) -> ma.fields.String:
     )
 
 
+class JsonBoolean(ma.fields.Boolean):
+    """Only the JSON literals true and false. marshmallow's truthy={True} also takes 1 and 1.0,
+    which equal True in Python."""
+
+    def _deserialize(self, value: object, attr: str | None, data: object, **kwargs: object) -> bool:
+        if value is True or value is False:
+            return value
+        raise self.make_error("invalid")
+
+
 def flag(description: str) -> ma.fields.Boolean:
-    return ma.fields.Boolean(
+    return JsonBoolean(
         metadata={"description": description},
-        truthy={True},
-        falsy={False},  # strict: only JSON true / false
         error_messages={"invalid": "应为true或false", "null": "不能为空"},
     )
 

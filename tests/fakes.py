@@ -100,10 +100,8 @@ class FakeStore:
         return int(current + 1)
 
     def _decr(self, key: str) -> None:
-        current = self._get(key)
-        if current is None:
-            self._set(key, -1, None)
-        else:
+        current = self._get(key)  # an expired counter stays gone (GIVE_BACK_COUNT)
+        if current is not None:
             self.data[key].value = current - 1
 
     @property

@@ -63,3 +63,16 @@ def test_a_superscript_in_an_id_is_a_422_and_never_reaches_a_log(client):
 def test_an_answer_is_always_json(client):
     r = client.post("/api/v1/sessions", data=b"\xff\xfe", content_type="application/json")
     assert r.status_code == 400 and json.loads(r.get_data())["error"]["code"] == "invalid_json"
+
+
+@pytest.mark.parametrize("agree", [1, 1.0, "true", "1", 0, [True], {"v": True}])
+@pytest.mark.parametrize("field", ["agree", "notify"])
+def test_agree_and_notify_are_the_json_literals_only(client, field, agree):
+    form = {"service": "internet_accounts", "phone": "13800138000", "id_last6": "31002X"}
+    body = {"agree": True, **form, field: agree, "code": "123456"}
+    for path in ("/api/v1/verification-codes", "/api/v1/queries"):
+        if field == "notify" and path.endswith("codes"):
+            continue  # notify is a field of the submit only
+        r = client.post(path, json=body, headers=auth(login(client)))
+        assert r.status_code == 422, (path, r.get_json())
+        assert field in r.get_json()["error"]["fields"]

@@ -3,6 +3,7 @@ breakers' hash, and finish's SMS marker."""
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 import time
 
@@ -21,8 +22,8 @@ def store(settings) -> RedisStore:
 def ticket_for(store: RedisStore, phone_h: str) -> Ticket:
     quota = {"service": "phone_cards", "phone_h": phone_h, "id_h": ""}
     now = time.time()
-    return Ticket(store.new_ticket_id(phone_h), "phone_cards", "accepted", "138****0000", "o",
-                  "wechat", now, now, quota=quota)  # fmt: skip
+    return Ticket(store.new_ticket_id(phone_h), "phone_cards", "accepted", "138****0000",
+                  "u-" + phone_h, "wechat", now, now, quota=quota)  # fmt: skip
 
 
 def issue(phone_h: str) -> CodeIssue:
@@ -34,15 +35,15 @@ def test_a_code_is_redeemed_into_a_ticket_once(store: RedisStore) -> None:
     phone_h = secrets.token_hex(12)
     assert store.issue_code(issue(phone_h)) == (0, "")
     ticket = ticket_for(store, phone_h)
-    wrong = store.redeem_code("phone_cards", phone_h, "nope", 3, ticket, b"sealed", 60)
+    wrong = store.redeem_code("phone_cards", phone_h, "nope", 3, ticket, b"sealed", 60, 10)
     assert (wrong.outcome, wrong.attempts_left) == ("mismatch", 2)
     assert store.get_ticket(ticket.id) is None  # a wrong code creates nothing
     assert (
-        store.redeem_code("phone_cards", phone_h, "digest", 3, ticket, b"sealed", 60).outcome
+        store.redeem_code("phone_cards", phone_h, "digest", 3, ticket, b"sealed", 60, 10).outcome
         == "ok"
     )
     assert store.get_ticket(ticket.id) == ticket
-    again = store.redeem_code("phone_cards", phone_h, "digest", 3, ticket, b"sealed", 60)
+    again = store.redeem_code("phone_cards", phone_h, "digest", 3, ticket, b"sealed", 60, 10)
     assert again.outcome == "expired"  # the code is burnt
 
 
@@ -50,7 +51,7 @@ def test_begin_marks_a_live_ticket_processing_and_reads_the_breakers(store: Redi
     phone_h = secrets.token_hex(12)
     store.issue_code(issue(phone_h))
     ticket = ticket_for(store, phone_h)
-    store.redeem_code("phone_cards", phone_h, "digest", 3, ticket, b"sealed", 60)
+    store.redeem_code("phone_cards", phone_h, "digest", 3, ticket, b"sealed", 60, 10)
     partner = "p-" + secrets.token_hex(4)
     store.record_calls({partner: False}, time.time())
     begun = store.begin(ticket.id, 123.0)
@@ -77,3 +78,42 @@ def test_the_breakers_hash_opens_and_closes(store: RedisStore) -> None:
     assert store.breaker_states([partner], now + 31) == {partner: "closed"}
     assert store.claim_probe(partner)  # the probe key went with it
     assert not store.redis.hexists(keys.breakers(), f"{partner}:fails")
+
+
+def test_a_code_answers_only_its_owner_and_the_submit_limit_comes_first(store: RedisStore) -> None:
+    phone_h = secrets.token_hex(12)
+    store.issue_code(issue(phone_h))
+    assert store.redis.hget(keys.code(phone_h, "phone_cards"), "u") == f"u-{phone_h}".encode()
+    stranger = dataclasses.replace(ticket_for(store, phone_h), owner_h="someone-else")
+    for _ in range(5):
+        guess = store.redeem_code("phone_cards", phone_h, "nope", 3, stranger, b"sealed", 60, 10)
+        assert guess.outcome == "expired"
+    assert store.redis.hget(keys.code(phone_h, "phone_cards"), "a") == b"0"  # nothing spent
+    limited = store.redeem_code("phone_cards", phone_h, "nope", 3, stranger, b"s", 60, 5)
+    assert (limited.outcome, limited.retry_after > 0) == ("limited", True)
+    owner = ticket_for(store, phone_h)
+    assert (
+        store.redeem_code("phone_cards", phone_h, "digest", 3, owner, b"s", 60, 5).outcome == "ok"
+    )
+
+
+def test_giving_back_an_expired_counter_leaves_no_key_without_ttl(store: RedisStore) -> None:
+    phone_h = secrets.token_hex(12)
+    code = issue(phone_h)
+    store.issue_code(code)
+    store.redis.delete(keys.user_limit(code.user_h), keys.ip_limit(code.ip_h))  # expired
+    store.cancel_code(code)
+    assert not store.redis.exists(keys.user_limit(code.user_h), keys.ip_limit(code.ip_h))
+
+
+def test_the_audit_stream_expires_and_is_trimmed_by_age(store: RedisStore) -> None:
+    phone_h = secrets.token_hex(12)
+    store.issue_code(issue(phone_h))
+    ticket = ticket_for(store, phone_h)
+    store.redeem_code("phone_cards", phone_h, "digest", 3, ticket, b"sealed", 60, 10)
+    store.finish(ticket, "delivered", time.time(), False, {"ticket": ticket.id})
+    assert 0 < store.redis.ttl(keys.audit_stream()) <= 7 * 86400
+    old = store.redis.xadd(keys.audit_stream(), {"ticket": "old"}, id="1-1")
+    store.finish(ticket, "delivered", time.time(), False, {"ticket": ticket.id})
+    ids = [entry_id for entry_id, _ in store.redis.xrange(keys.audit_stream(), count=10)]
+    assert old not in ids

@@ -57,3 +57,11 @@ def test_no_identifier_in_logs_or_redis(client, sandbox, redis_client):
         if any(form in content for form in forms_of(identifier))
     ]
     assert leaks == []
+
+
+def test_every_key_has_a_ttl(redis_client):
+    """Everything we keep expires; the task queue's keys are Dramatiq's (docs/design.md)."""
+    ours = [key for key in redis_client.scan_iter("yzt:*", count=1000)]
+    assert any(key.startswith(b"yzt:audit") for key in ours)
+    forever = [key for key in ours if redis_client.ttl(key) == -1]
+    assert forever == []
