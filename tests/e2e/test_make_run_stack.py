@@ -14,7 +14,7 @@ import pytest
 import redis as redis_lib
 import requests
 
-from app.config import ROOT
+from app.config import ROOT, SANDBOX_METRICS_TOKEN
 from app.embedded_redis import free_port
 from tests.conftest import LOGS
 from tests.support import Sandbox, make_id, make_name, make_phone
@@ -131,7 +131,11 @@ def metric(text: str, name: str, **labels: str) -> float:
 
 
 def test_metrics_add_up_api_and_worker_processes(stack):
-    text = requests.get(f"{stack['api']}/metrics", timeout=5).text
+    assert requests.get(f"{stack['api']}/metrics", timeout=5).status_code == 401
+    wrong = {"Authorization": "Bearer not-the-token"}
+    assert requests.get(f"{stack['api']}/metrics", headers=wrong, timeout=5).status_code == 401
+    scraper = {"Authorization": f"Bearer {SANDBOX_METRICS_TOKEN}"}
+    text = requests.get(f"{stack['api']}/metrics", headers=scraper, timeout=5).text
     # the query of the test above, counted by the worker process, seen through the API
     assert (
         metric(

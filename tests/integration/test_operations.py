@@ -100,3 +100,19 @@ def test_the_request_id_follows_the_query_into_the_worker(client, sandbox):
         time.sleep(0.1)
     finished = [line for line in lines if line.get("msg") == "query finished"]
     assert finished and finished[0]["request_id"] == request_id
+
+
+def test_metrics_answer_only_the_scrapers_token(flask_app, settings):
+    client = flask_app.test_client()
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", headers={"Authorization": "Bearer guess"}).status_code == 401
+    scraper = {"Authorization": f"Bearer {settings.metrics_token}"}
+    answer = client.get("/metrics", headers=scraper)
+    assert answer.status_code == 200 and b"yzt_http_requests_total" in answer.data
+
+
+def test_metrics_do_not_exist_without_a_token(settings, worker):
+    from app import create_app
+
+    client = create_app(replace(settings, metrics_token="")).test_client()
+    assert client.get("/metrics").status_code == 404
