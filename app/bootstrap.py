@@ -36,7 +36,7 @@ from app.ports import SmsGateway
 from app.services import catalogue
 from app.services.context import Context
 from notices.platform import parse_fields
-from notices.sms import TEMPLATES_FILE, Templates, load_templates
+from notices.sms import TEMPLATES_FILE, Templates, check_code_templates, load_templates
 
 
 class SystemClock:
@@ -99,8 +99,14 @@ def _require(settings: Settings, *names: str) -> None:
 
 
 def build_templates(settings: Settings) -> Templates:
+    """The registered templates; a code template that does not fit CODE_TTL_S stops the start."""
     path = Path(settings.sms_templates_file) if settings.sms_templates_file else TEMPLATES_FILE
-    return load_templates(path, signature=settings.sms_signature)
+    templates = load_templates(path, signature=settings.sms_signature)
+    try:
+        check_code_templates(templates, settings.code_ttl_s)
+    except ValueError as exc:
+        raise ConfigError(f"SMS templates ({path.name}): {exc}") from None
+    return templates
 
 
 def build_notifier(settings: Settings) -> PlatformNotices:

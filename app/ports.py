@@ -32,7 +32,12 @@ class SmsError(Exception):
 
 
 class SmsThrottled(SmsError):
-    """The gateway refuses: too many messages to this number for now."""
+    """The gateway refuses: too many messages to this number for now. `retry_after_s` is the
+    wait the provider's answer suggests (its limit's window), else a minute."""
+
+    def __init__(self, code: str, retry_after_s: int = 60) -> None:
+        super().__init__(code)
+        self.retry_after_s = retry_after_s
 
 
 class StoreUnavailable(Exception):

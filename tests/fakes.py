@@ -348,7 +348,7 @@ class FakeSms:
         return f"msg-{len(self.sent)}"
 
     def last_code(self) -> str:
-        codes = [s.params["code"] for s in self.sent if s.template == "code"]
+        codes = [s.params["code"] for s in self.sent if s.template.startswith("code_")]
         assert codes, "no code SMS was sent"
         return codes[-1]
 

@@ -66,7 +66,10 @@ def test_one_sms_and_one_notice_on_the_users_platform(client, sandbox, redis_cli
     code = f"n{secrets.token_hex(5)}"
     ticket = query_with_notice(client, sandbox, form, platform, code)
     time.sleep(0.3)  # anything duplicated would have arrived by now
-    assert [m["template"] for m in sandbox.sms(form["phone"])] == ["code", "phone_cards_result"]
+    assert [m["template"] for m in sandbox.sms(form["phone"])] == [
+        "code_phone_cards",
+        "phone_cards_result",
+    ]
     [notice] = notices_of(sandbox, f"sbx_{code}")
     assert notice["channel"] == CHANNELS[platform]
     assert notice["template"] == f"sbx-{'mp' if platform == 'wechat' else 'alipay'}-result"
@@ -91,7 +94,10 @@ def test_h5_users_get_an_official_account_template_message(flask_app, worker, sa
     while not notices_of(sandbox, user) and time.monotonic() < deadline:
         time.sleep(0.05)
     time.sleep(0.3)
-    assert [m["template"] for m in messages] == ["code", "internet_accounts_result"]
+    assert [m["template"] for m in messages] == [
+        "code_internet_accounts",
+        "internet_accounts_result",
+    ]
     [notice] = notices_of(sandbox, user)
     assert notice["channel"] == "wechat_template" and notice["template"] == "sbx-oa-result"
     assert values(notice)["thing1"] == "互联网账号查询"
@@ -105,7 +111,10 @@ def test_a_user_without_authorisation_gets_the_sms_and_no_notice(
     form = phone_cards_person(sandbox)
     code = f"refuse{secrets.token_hex(4)}"  # the sandbox: no subscription left (43101)
     ticket = query_with_notice(client, sandbox, form, platform, code)
-    assert [m["template"] for m in sandbox.sms(form["phone"])] == ["code", "phone_cards_result"]
+    assert [m["template"] for m in sandbox.sms(form["phone"])] == [
+        "code_phone_cards",
+        "phone_cards_result",
+    ]
     assert notices_of(sandbox, f"sbx_{code}") == []
     assert audit_notice(redis_client, ticket) == "failed:no_authorisation"
 
@@ -121,7 +130,10 @@ def test_an_unreachable_platform_fails_only_the_notice(client, sandbox, redis_cl
     ticket = r.get_json()["ticket"]
     wait_status(client, token, ticket, "delivered")
     sandbox.clear_faults()
-    assert [m["template"] for m in sandbox.sms(form["phone"])] == ["code", "phone_cards_result"]
+    assert [m["template"] for m in sandbox.sms(form["phone"])] == [
+        "code_phone_cards",
+        "phone_cards_result",
+    ]
     assert notices_of(sandbox, f"sbx_{code}") == []
     assert audit_notice(redis_client, ticket).startswith("failed:")
 
