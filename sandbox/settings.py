@@ -27,6 +27,10 @@ class SandboxSettings:
     partner_secrets: Mapping[str, str] = field(default_factory=dict)
     providers_path: Path = _ROOT / "app" / "data" / "providers.yaml"
     sms_templates_path: Path = _ROOT / "notices" / "sms_templates.yaml"
+    # per-number sending limits (sandbox/sms_frequency.py): off unless asked for, as api.md says
+    sms_frequency: bool = False
+    sms_frequency_limits: Mapping[str, int] = field(default_factory=dict)
+    tencent_max_param_chars: int = 6  # Tencent: "以控制台为准" for non-code variables
 
     def partner_secret(self, partner_id: str) -> bytes:
         return self.partner_secrets.get(partner_id, f"sandbox-secret-{partner_id}").encode()
@@ -52,4 +56,15 @@ class SandboxSettings:
             alipay_appid=env.get("ALIPAY_APPID") or default.alipay_appid,
             sms_secret=env.get("SMS_SANDBOX_SECRET") or default.sms_secret,
             partner_secrets=secrets,
+            sms_frequency=env.get("SANDBOX_SMS_FREQUENCY", "off").lower() in ("1", "on", "true"),
+            sms_frequency_limits=_limits(env.get("SANDBOX_SMS_FREQUENCY_LIMITS", "")),
+            tencent_max_param_chars=int(
+                env.get("SANDBOX_TENCENT_MAX_PARAM_CHARS") or default.tencent_max_param_chars
+            ),
         )
+
+
+def _limits(spec: str) -> dict[str, int]:
+    """ "tencent.daily=10,aliyun.minute=2" -> {"tencent.daily": 10, "aliyun.minute": 2}."""
+    pairs = (item.split("=", 1) for item in spec.split(",") if item.strip())
+    return {name.strip(): int(value) for name, value in pairs}

@@ -137,3 +137,4 @@ def _no_leftover_faults(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     if "sandbox" in request.fixturenames:
         request.getfixturevalue("sandbox").clear_faults()
+        request.getfixturevalue("sandbox").frequency(False)  # per-number limits back off
