@@ -74,6 +74,11 @@ def notice_marker(ticket_id: str) -> str:
     return _of_ticket("notice", ticket_id)
 
 
+def pending_sms(ticket_id: str) -> str:
+    """A throttled result SMS waiting for its retry, sealed; TTL the retry window and a margin."""
+    return _of_ticket("pending", ticket_id)
+
+
 def breakers() -> str:
     """Every partner's circuit breaker in one hash (<partner>:fails, <partner>:opened_at): a
     query reads them all in one command. One slot, read by every query: Redis serves 100,000s

@@ -38,17 +38,33 @@ if left <= 0 then redis.call('DEL', KEYS[1]) end
 return {'mismatch', math.max(left, 0)}
 """
 
-# The worker's first step: the ticket (flat HGETALL) and its sealed form; a live ticket with
-# its form is marked processing. {} for an unknown ticket.
+# The worker's first step: the ticket (flat HGETALL), its sealed form and any result SMS waiting
+# for a retry; a live ticket with either is marked processing. {} for an unknown ticket.
 BEGIN = """
 local fields = redis.call('HGETALL', KEYS[1])
 if #fields == 0 then return {} end
 local form = redis.call('GET', KEYS[2])
+local pending = redis.call('GET', KEYS[3])
 local status = redis.call('HGET', KEYS[1], 'status')
-if form and status ~= 'delivered' and status ~= 'failed' then
+if (form or pending) and status ~= 'delivered' and status ~= 'failed' then
   redis.call('HSET', KEYS[1], 'status', 'processing', 'updated_at', ARGV[1])
 end
-return {fields, form}
+return {fields, form, pending}
+"""
+
+# Compare-and-set of the SMS marker: only one copy of a message takes the delivery.
+SWAP_MARK = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+return 1
+"""
+
+# A throttled result SMS waits: marker, the sealed message, and the form gone, at once.
+PARK_SMS = """
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
+redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[4])
+redis.call('DEL', KEYS[3])
+return 1
 """
 
 
@@ -122,6 +138,8 @@ class RedisStore:
         self._quotas = QuotaTaker(client, cluster=isinstance(client, RedisCluster))
         self._redeem_code = client.register_script(REDEEM_CODE)
         self._record_calls = client.register_script(RECORD_CALLS)
+        self._swap_mark = client.register_script(SWAP_MARK)
+        self._park_sms = client.register_script(PARK_SMS)
 
     @_unavailable_on_redis_error
     def ping(self) -> bool:
@@ -181,14 +199,16 @@ class RedisStore:
     @_unavailable_on_redis_error
     def begin(self, ticket_id: str, now: float) -> Begun:
         pipe = self.redis.pipeline(transaction=False)
-        pipelined_script(pipe, BEGIN, [keys.ticket(ticket_id), keys.sealed_form(ticket_id)], [now])
+        ticket_keys = [keys.ticket(ticket_id), keys.sealed_form(ticket_id)]
+        pipelined_script(pipe, BEGIN, [*ticket_keys, keys.pending_sms(ticket_id)], [now])
         pipe.hgetall(keys.breakers())
         found, breakers = pipe.execute()
         if not found:
             return Begun(None, None, {})
-        flat, form = found
+        flat, form, pending = found
         raw = dict(zip(flat[::2], flat[1::2], strict=True))
-        return Begun(_ticket_from(ticket_id, raw), form or None, self._read(breakers, now))
+        ticket = _ticket_from(ticket_id, raw)
+        return Begun(ticket, form or None, self._read(breakers, now), pending or None)
 
     def _read(self, fields: Mapping[bytes, bytes], now: float) -> dict[str, Breaker]:
         """The breakers hash as {partner: Breaker}; partners it doesn't name are clean."""
@@ -215,7 +235,8 @@ class RedisStore:
 
     @_unavailable_on_redis_error
     def claim_sms(self, ticket_id: str) -> bool:
-        return bool(self.redis.set(keys.sms_marker(ticket_id), "1", nx=True, ex=SMS_MARKER_TTL_S))
+        marker = keys.sms_marker(ticket_id)
+        return bool(self.redis.set(marker, "sending", nx=True, ex=SMS_MARKER_TTL_S))
 
     @_unavailable_on_redis_error
     def sms_mark(self, ticket_id: str) -> str:
@@ -223,11 +244,27 @@ class RedisStore:
         if value is None:
             return ""
         mark = value.decode() if isinstance(value, bytes) else str(value)
-        return "sending" if mark == "1" else mark  # claim_sms writes "1"
+        return "sending" if mark == "1" else mark  # markers written before "sending" hold "1"
 
     @_unavailable_on_redis_error
     def set_sms_mark(self, ticket_id: str, mark: str) -> None:
         self.redis.set(keys.sms_marker(ticket_id), mark, ex=SMS_MARKER_TTL_S)
+
+    @_unavailable_on_redis_error
+    def swap_sms_mark(self, ticket_id: str, expected: str, mark: str) -> bool:
+        marker = keys.sms_marker(ticket_id)
+        return bool(self._swap_mark(keys=[marker], args=[expected, mark, SMS_MARKER_TTL_S]))
+
+    @_unavailable_on_redis_error
+    def park_sms(self, ticket_id: str, mark: str, pending_sms: bytes, ttl_s: int) -> None:
+        self._park_sms(
+            keys=[
+                keys.sms_marker(ticket_id),
+                keys.pending_sms(ticket_id),
+                keys.sealed_form(ticket_id),
+            ],
+            args=[mark, pending_sms, SMS_MARKER_TTL_S, max(1, ttl_s)],
+        )
 
     @_unavailable_on_redis_error
     def claim_notice(self, ticket_id: str) -> bool:
@@ -280,6 +317,7 @@ class RedisStore:
         pipe = self.redis.pipeline(transaction=False)
         pipe.hset(keys.ticket(ticket.id), mapping={"status": status, "updated_at": now})
         pipe.delete(keys.sealed_form(ticket.id))
+        pipe.delete(keys.pending_sms(ticket.id))
         if sms_mark:
             pipe.set(keys.sms_marker(ticket.id), sms_mark, ex=SMS_MARKER_TTL_S)
         if give_back and ticket.quota:

@@ -82,6 +82,9 @@ class Settings:
     alipay_notice_fields: str = NOTICE_FIELDS_ALIPAY
     alipay_notice_page: str = ""
     sentry_environment: str = "production"
+    # --- what the real SMS providers and WeChat require: add fields below this line ---
+    sms_retry_window_s: int = 1800  # a throttled result SMS is tried again for this long
+    wechat_web_verify_file: str = ""  # "MP_verify_<x>.txt:<content>", web OAuth's domain check
     # --- end of issue sections ---
     # rules (product.md); limits are configuration
     code_quota_window_s: int = 86400

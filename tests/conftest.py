@@ -55,6 +55,7 @@ def stack_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, st
         "BREAKER_COOLDOWN_S": "3",
         "CODE_LIMIT_PER_IP_HOUR": "100000",
         "CODE_LIMIT_PER_USER_DAY": "1000",
+        "SMS_RETRY_WINDOW_S": "15",  # a throttled result is tried again for 15 s, not 30 min
         "TZ": "Asia/Shanghai",
     }
     with open(LOGS / "sandbox.log", "ab") as log:

@@ -25,7 +25,7 @@ def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     import importlib
     import types
 
-    module = importlib.import_module("app.services.run_query")
+    module = importlib.import_module("app.services.delivery")
     monkeypatch.setattr(module, "random", types.SimpleNamespace(uniform=lambda a, b: 0))
 
 

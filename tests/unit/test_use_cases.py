@@ -48,7 +48,7 @@ from tests.fakes import (
 )
 from tests.unit.test_outcomes import COMPANIES, OPERATORS, REG
 
-run_query_module = importlib.import_module("app.services.run_query")
+run_query_module = importlib.import_module("app.services.delivery")
 
 ID = "11010519491231002X"
 NAME = "张三"
