@@ -157,8 +157,14 @@ def build_context(settings: Settings) -> Context:
     """Everything the API and the worker share. Opens no connection: clients connect lazily."""
     secret = settings.secret_key.encode()
     templates = build_templates(settings)
+    redis_client = connect(settings.redis_url, settings.redis_timeout_s)
     identity = PlatformIdentity(
-        WeChatLogin(settings.wechat_mp_appid, settings.wechat_mp_secret, settings.wechat_api_base),
+        WeChatLogin(
+            settings.wechat_mp_appid,
+            settings.wechat_mp_secret,
+            settings.wechat_api_base,
+            redis_client,  # the one token store, should the login client ever need a token
+        ),
         AlipayLogin(alipay_app(settings, timeout_s=3.0)),
     )
     registry = build_registry(settings)
@@ -166,7 +172,7 @@ def build_context(settings: Settings) -> Context:
         settings=settings,
         registry=registry,
         store=RedisStore(
-            connect(settings.redis_url, settings.redis_timeout_s),
+            redis_client,
             settings.ticket_ttl_s,
             settings.breaker_threshold,
             settings.breaker_cooldown_s,
