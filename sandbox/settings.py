@@ -31,6 +31,7 @@ class SandboxSettings:
     sms_frequency: bool = False
     sms_frequency_limits: Mapping[str, int] = field(default_factory=dict)
     tencent_max_param_chars: int = 6  # Tencent: "以控制台为准" for non-code variables
+    alipay_clock_skew_s: float = 900.0  # Alipay's timestamp tolerance is not published
 
     def partner_secret(self, partner_id: str) -> bytes:
         return self.partner_secrets.get(partner_id, f"sandbox-secret-{partner_id}").encode()
@@ -60,6 +61,9 @@ class SandboxSettings:
             sms_frequency_limits=_limits(env.get("SANDBOX_SMS_FREQUENCY_LIMITS", "")),
             tencent_max_param_chars=int(
                 env.get("SANDBOX_TENCENT_MAX_PARAM_CHARS") or default.tencent_max_param_chars
+            ),
+            alipay_clock_skew_s=float(
+                env.get("SANDBOX_ALIPAY_CLOCK_SKEW_S") or default.alipay_clock_skew_s
             ),
         )
 

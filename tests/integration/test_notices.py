@@ -160,6 +160,29 @@ def test_a_rotated_token_is_refreshed_and_the_notice_still_goes_once(client, san
     assert len(notices_of(sandbox, f"sbx_{code2}")) == 1
 
 
+def test_an_expired_token_is_refreshed_once_and_the_notice_goes(client, sandbox, settings):
+    first = phone_cards_person(sandbox)
+    query_with_notice(client, sandbox, first, "wechat", f"exp{secrets.token_hex(4)}")
+    fetches = requests.get(f"{sandbox.url}/_sandbox/wechat/tokens", timeout=5).json()["fetches"]
+    # two hours later: WeChat answers 42001 to the token the worker holds
+    assert requests.post(f"{sandbox.url}/_sandbox/wechat/tokens/expire", timeout=5).ok
+    second, code = phone_cards_person(sandbox), f"exp{secrets.token_hex(4)}"
+    query_with_notice(client, sandbox, second, "wechat", code)
+    assert len(notices_of(sandbox, f"sbx_{code}")) == 1
+    after = requests.get(f"{sandbox.url}/_sandbox/wechat/tokens", timeout=5).json()["fetches"]
+    assert after[settings.wechat_mp_appid] == fetches[settings.wechat_mp_appid] + 1
+
+
+@pytest.mark.parametrize(("prefix", "errcode"), [("noticebusy", -1), ("noticefreq", 45011)])
+def test_wechat_busy_or_rate_limited_fails_the_notice_not_the_query(
+    client, sandbox, redis_client, prefix, errcode
+):
+    form = phone_cards_person(sandbox)
+    ticket = query_with_notice(client, sandbox, form, "wechat", f"{prefix}{secrets.token_hex(4)}")
+    assert [m["template"] for m in sandbox.sms(form["phone"])][-1] == "phone_cards_result"
+    assert audit_notice(redis_client, ticket) == f"failed:errcode_{errcode}"
+
+
 def test_no_notice_without_notify(client, sandbox):
     form = phone_cards_person(sandbox)
     code = f"quiet{secrets.token_hex(4)}"
