@@ -106,9 +106,10 @@ def oa_message_seen(msg_id: int) -> str:
     return f"{PREFIX}:oa:seen:{{m:{msg_id}}}"
 
 
-def oa_event_seen(openid_h: str, create_time: int) -> str:
-    """An event already answered: events have no MsgId, so FromUserName (hashed) + CreateTime."""
-    return f"{PREFIX}:oa:seen:{{o:{openid_h}}}:{create_time}"
+def oa_event_seen(openid_h: str, create_time: int, event_h: str) -> str:
+    """An event already answered: events have no MsgId, so FromUserName (hashed) + CreateTime +
+    Event and EventKey (hashed together)."""
+    return f"{PREFIX}:oa:seen:{{o:{openid_h}}}:{create_time}:{event_h}"
 
 
 def oa_access_token(appid: str) -> str:

@@ -119,6 +119,35 @@ def test_events(oa_client, settings):
         assert (r.status_code, r.get_data(as_text=True)) == (200, "success")
 
 
+def scan_xml(user: str, scene: str, create_time: int) -> str:
+    """An existing follower scans a QR code: WeChat's SCAN event, with the code's ticket."""
+    return event_xml(user, "SCAN", scene, create_time).replace(
+        "</xml>",
+        "<Ticket><![CDATA[gQH47joAAAAAAAAAASxodHRwOi8vd2VpeGluLnFxLmNvbS9xLzA]]></Ticket></xml>",
+    )
+
+
+def test_an_existing_follower_who_scans_a_qr_code_gets_the_welcome(oa_client, settings):
+    user, now = new_openid(), int(time.time())
+    welcome = reply_of(post_plain(oa_client, settings, event_xml(user, "subscribe")))["Content"]
+    scanned = reply_of(post_plain(oa_client, settings, scan_xml(user, "bj-cy-police-01", now + 1)))
+    assert scanned["Content"] == welcome and links(settings)["service"] in welcome
+    by_qr = event_xml(new_openid(), "subscribe", "qrscene_bj-cy-police-01", now)  # a new follower
+    assert reply_of(post_plain(oa_client, settings, by_qr))["Content"] == welcome
+
+
+def test_two_events_of_one_user_in_one_second_are_two_events(oa_client, settings):
+    user, now = new_openid(), int(time.time())
+    scan = scan_xml(user, "bj-cy-police-01", now)
+    click = event_xml(user, "CLICK", "HOTLINES", now)
+    guides = event_xml(user, "CLICK", "GUIDES", now)
+    assert "一证通查" in reply_of(post_plain(oa_client, settings, scan))["Content"]
+    assert "95017" in reply_of(post_plain(oa_client, settings, click))["Content"]
+    assert links(settings)["guides"] in reply_of(post_plain(oa_client, settings, guides))["Content"]
+    for retried in (scan, click, guides):  # WeChat's retries of each are still answered once
+        assert post_plain(oa_client, settings, retried).get_data(as_text=True) == "success"
+
+
 def test_anything_else_gets_help(oa_client, settings):
     reply = reply_of(post_plain(oa_client, settings, text_xml(new_openid(), "你好", new_msg_id())))
     assert reply["Content"] == HELP

@@ -128,6 +128,14 @@ def test_open_plain_reads_text_and_events():
     assert (text.kind, text.content, text.msg_id, text.user) == ("text", "客服", 77, "o_user-1")
     click = open_plain(xml_message(**BASE, MsgType="event", Event="CLICK", EventKey="GUIDES"))
     assert (click.kind, click.event, click.key, click.msg_id) == ("event", "click", "GUIDES", 0)
+    scan = open_plain(
+        xml_message(**BASE, MsgType="event", Event="SCAN", EventKey="ch-1", Ticket="t")
+    )
+    assert (scan.event, scan.key) == ("scan", "ch-1")  # wechatpy calls the EventKey scene_id
+    qr = open_plain(
+        xml_message(**BASE, MsgType="event", Event="subscribe", EventKey="qrscene_ch-1")
+    )
+    assert (qr.event, qr.key) == ("subscribe_scan", "ch-1")
 
 
 BILLION_LAUGHS = (
