@@ -163,6 +163,7 @@ class Settings:
             "wechat_oa_notice_template_id": "sbx-oa-result",
             "alipay_notice_template_id": "sbx-alipay-result",
             "sentry_environment": "sandbox",
+            "wechat_web_verify_file": "MP_verify_SandboxYzt0001.txt:SandboxYzt0001",
         }
         return replace(self, **{k: v for k, v in defaults.items() if k not in given})
 

@@ -252,3 +252,29 @@ def test_the_links_in_the_replies_lead_to_pages(oa_client, settings):
     for url in links(settings).values():
         path = url.removeprefix(settings.public_url.rstrip("/"))
         assert oa_client.get(path).status_code in (200, 302), path
+
+
+def test_the_web_oauth_domain_check_file_is_served(oa_client, settings):
+    """WeChat fetches MP_verify_<x>.txt from the domain before allowing web OAuth on it."""
+    name, content = settings.wechat_web_verify_file.split(":", 1)
+    r = oa_client.get(f"/{name}")
+    assert (r.status_code, r.get_data(as_text=True), r.mimetype) == (200, content, "text/plain")
+    for other in ("/MP_verify_other.txt", "/MP_verify_.txt", "/MP_verify_x.html"):
+        r = oa_client.get(other)
+        assert r.status_code == 404 and r.get_json()["error"]["code"] == "not_found"
+
+
+def test_the_domain_check_file_setting_is_checked_at_start():
+    from app.config import ConfigError
+    from app.official_account import verify_file
+
+    assert verify_file("MP_verify_AbC123.txt:AbC123") == ("MP_verify_AbC123.txt", "AbC123")
+    assert verify_file("") is None
+    for bad in (
+        "MP_verify_x.txt",
+        "verify.txt:abc",
+        "MP_verify_../x.txt:abc",
+        "MP_verify_x.txt:a b",
+    ):
+        with pytest.raises(ConfigError, match="WECHAT_WEB_VERIFY_FILE"):
+            verify_file(bad)
