@@ -16,11 +16,18 @@ from app.services.catalogue import hotlines
 from tests.fakes import FixedClock
 from tests.official_account.samples import (
     DECRYPT_APPID,
-    DECRYPT_BODY,
     DECRYPT_NONCE,
     DECRYPT_TIMESTAMP,
     DECRYPT_TOKEN,
     SAMPLE_AES_KEY,
+    SAMPLE_FROM_XML,
+    WECHATPY_AES_KEY,
+    WECHATPY_APPID,
+    WECHATPY_BODY,
+    WECHATPY_MSG_SIGNATURE,
+    WECHATPY_NONCE,
+    WECHATPY_TIMESTAMP,
+    WECHATPY_TOKEN,
     sample_args,
 )
 from tests.official_account.wechat import (
@@ -172,31 +179,61 @@ def test_safe_mode_event(oa_client, settings):
     assert "一证通查" in reply["Content"]
 
 
-def test_the_official_sample_through_the_callback(settings):
-    """WeChat's published sample message, sent at its own time to an account with its keys."""
-    sample = replace(
-        settings,
-        wechat_oa_token=DECRYPT_TOKEN,
-        wechat_oa_aes_key=SAMPLE_AES_KEY,
-        wechat_oa_appid=DECRYPT_APPID,
-    )
+def known_answer_app(settings, token: str, aes_key: str, appid: str, timestamp: str):  # type: ignore[no-untyped-def]
+    """The app as an account with the vector's keys, its clock at the vector's own time."""
     from app import create_app
 
-    ctx = replace(build_context(sample), clock=FixedClock(int(DECRYPT_TIMESTAMP) + 2))
-    client = create_app(ctx).test_client()
+    account = replace(
+        settings, wechat_oa_token=token, wechat_oa_aes_key=aes_key, wechat_oa_appid=appid
+    )
+    ctx = replace(build_context(account), clock=FixedClock(int(timestamp) + 2))
+    return account, create_app(ctx).test_client()
+
+
+def test_the_official_sample_through_the_callback(settings):
+    """WeChat's published Sample.py message, its from_xml posted byte for byte, at its own time
+    to an account with its keys: answered, encrypted, to the user inside the ciphertext."""
+    sample, client = known_answer_app(
+        settings, DECRYPT_TOKEN, SAMPLE_AES_KEY, DECRYPT_APPID, DECRYPT_TIMESTAMP
+    )
     query = {
         **sample_args(),
         "signature": signature(DECRYPT_TOKEN, DECRYPT_TIMESTAMP, DECRYPT_NONCE),
     }
-    response = client.post(CALLBACK, query_string=query, data=DECRYPT_BODY, content_type="text/xml")
+    response = client.post(
+        CALLBACK, query_string=query, data=SAMPLE_FROM_XML, content_type="text/xml"
+    )
     reply = open_sealed(crypto_of(sample), response)
     assert (reply["ToUserName"], reply["FromUserName"]) == (
         "oyORnuP8q7ou2gfYjqLzSIWZf0rs",
         "gh_10f6c3c3ac5a",
     )
     assert reply["Content"] == HELP  # the sample's text is "abcdteT"
-    again = client.post(CALLBACK, query_string=query, data=DECRYPT_BODY, content_type="text/xml")
+    again = client.post(CALLBACK, query_string=query, data=SAMPLE_FROM_XML, content_type="text/xml")
     assert again.get_data(as_text=True) == "success"
+
+
+def test_wechatpys_own_vector_through_the_callback(settings):
+    """wechatpy's tests/test_crypto.py message, posted byte for byte with its msg_signature."""
+    account, client = known_answer_app(
+        settings, WECHATPY_TOKEN, WECHATPY_AES_KEY, WECHATPY_APPID, WECHATPY_TIMESTAMP
+    )
+    query = {
+        "timestamp": WECHATPY_TIMESTAMP,
+        "nonce": WECHATPY_NONCE,
+        "encrypt_type": "aes",
+        "msg_signature": WECHATPY_MSG_SIGNATURE,
+        "signature": signature(WECHATPY_TOKEN, WECHATPY_TIMESTAMP, WECHATPY_NONCE),
+    }
+    response = client.post(
+        CALLBACK, query_string=query, data=WECHATPY_BODY, content_type="text/xml"
+    )
+    reply = open_sealed(crypto_of(account), response)
+    assert (reply["ToUserName"], reply["FromUserName"]) == ("messense", WECHATPY_APPID)
+    assert reply["Content"] == HELP  # the vector's text is "test"
+    forged = {**query, "msg_signature": "0" * 40}
+    r = client.post(CALLBACK, query_string=forged, data=WECHATPY_BODY, content_type="text/xml")
+    assert r.status_code == 403
 
 
 # --- retries and replays ------------------------------------------------------------------------
