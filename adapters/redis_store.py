@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import functools
 import json
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ParamSpec, TypeVar, cast
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
 
 import redis
 from redis.backoff import NoBackoff
@@ -13,13 +12,12 @@ from redis.cluster import RedisCluster
 from redis.retry import Retry
 
 from adapters import redis_keys as keys
+from adapters.redis_errors import unavailable_on_redis_error as _unavailable_on_redis_error
 from adapters.redis_quotas import QuotaTaker, pipelined_script
-from app.ports import Begun, Breaker, CodeCheck, CodeIssue, StoreUnavailable, Ticket
+from adapters.redis_sms import PARK_SMS, SMS_MARKER_TTL_S, SWAP_MARK, SmsMarkers
+from app.ports import Begun, Breaker, CodeCheck, CodeIssue, Ticket
 
-P = ParamSpec("P")
-R = TypeVar("R")
 AUDIT_MAXLEN = 100_000
-SMS_MARKER_TTL_S = 7 * 86400
 
 # Counts a wrong attempt, burns the code on the last attempt. On success it burns the code and
 # creates the ticket (KEYS[2], fields from ARGV[6]) and its sealed form (KEYS[3]): one slot.
@@ -51,22 +49,6 @@ if (form or pending) and status ~= 'delivered' and status ~= 'failed' then
 end
 return {fields, form, pending}
 """
-
-# Compare-and-set of the SMS marker: only one copy of a message takes the delivery.
-SWAP_MARK = """
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
-return 1
-"""
-
-# A throttled result SMS waits: marker, the sealed message, and the form gone, at once.
-PARK_SMS = """
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
-redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[4])
-redis.call('DEL', KEYS[3])
-return 1
-"""
-
 
 # The calls' results (ARGV[4..]: partner, '1'|'0' pairs; KEYS[2..]: their probe keys): a
 # success closes the breaker and frees the probe; a failure counts, and the threshold opens it.
@@ -112,18 +94,7 @@ def connect(url: str, timeout_s: float) -> redis.Redis:
     )
 
 
-def _unavailable_on_redis_error(method: Callable[P, R]) -> Callable[P, R]:
-    @functools.wraps(method)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return method(*args, **kwargs)
-        except redis.RedisError as exc:
-            raise StoreUnavailable(type(exc).__name__) from None
-
-    return wrapper
-
-
-class RedisStore:
+class RedisStore(SmsMarkers):
     def __init__(
         self,
         client: redis.Redis,
@@ -232,44 +203,6 @@ class RedisStore:
     def get_ticket(self, ticket_id: str) -> Ticket | None:
         raw = cast(dict[bytes, bytes], self.redis.hgetall(keys.ticket(ticket_id)))
         return _ticket_from(ticket_id, raw) if raw else None
-
-    @_unavailable_on_redis_error
-    def claim_sms(self, ticket_id: str) -> bool:
-        marker = keys.sms_marker(ticket_id)
-        return bool(self.redis.set(marker, "sending", nx=True, ex=SMS_MARKER_TTL_S))
-
-    @_unavailable_on_redis_error
-    def sms_mark(self, ticket_id: str) -> str:
-        value = self.redis.get(keys.sms_marker(ticket_id))
-        if value is None:
-            return ""
-        mark = value.decode() if isinstance(value, bytes) else str(value)
-        return "sending" if mark == "1" else mark  # markers written before "sending" hold "1"
-
-    @_unavailable_on_redis_error
-    def set_sms_mark(self, ticket_id: str, mark: str) -> None:
-        self.redis.set(keys.sms_marker(ticket_id), mark, ex=SMS_MARKER_TTL_S)
-
-    @_unavailable_on_redis_error
-    def swap_sms_mark(self, ticket_id: str, expected: str, mark: str) -> bool:
-        marker = keys.sms_marker(ticket_id)
-        return bool(self._swap_mark(keys=[marker], args=[expected, mark, SMS_MARKER_TTL_S]))
-
-    @_unavailable_on_redis_error
-    def park_sms(self, ticket_id: str, mark: str, pending_sms: bytes, ttl_s: int) -> None:
-        self._park_sms(
-            keys=[
-                keys.sms_marker(ticket_id),
-                keys.pending_sms(ticket_id),
-                keys.sealed_form(ticket_id),
-            ],
-            args=[mark, pending_sms, SMS_MARKER_TTL_S, max(1, ttl_s)],
-        )
-
-    @_unavailable_on_redis_error
-    def claim_notice(self, ticket_id: str) -> bool:
-        marker = keys.notice_marker(ticket_id)
-        return bool(self.redis.set(marker, "1", nx=True, ex=SMS_MARKER_TTL_S))
 
     @_unavailable_on_redis_error
     def breaker_states(self, partner_ids: Sequence[str], now: float) -> dict[str, str]:
