@@ -57,6 +57,8 @@ class SandboxSettings:
             alipay_appid=env.get("ALIPAY_APPID") or default.alipay_appid,
             sms_secret=env.get("SMS_SANDBOX_SECRET") or default.sms_secret,
             partner_secrets=secrets,
+            # the deployment's registered templates, as the app reads them
+            sms_templates_path=Path(env.get("SMS_TEMPLATES_FILE") or default.sms_templates_path),
             sms_frequency=env.get("SANDBOX_SMS_FREQUENCY", "off").lower() in ("1", "on", "true"),
             sms_frequency_limits=_limits(env.get("SANDBOX_SMS_FREQUENCY_LIMITS", "")),
             tencent_max_param_chars=int(
