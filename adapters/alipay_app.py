@@ -4,11 +4,16 @@ the template messages use. Keys are PEM text or paths to PEM files."""
 from __future__ import annotations
 
 import functools
-import os
 import threading
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+
+# Alipay reads `timestamp` as China time. The SDK stamps the process's local time, which is
+# China time only under TZ=Asia/Shanghai (set before the process starts: setting os.environ
+# later changes nothing without time.tzset()). So every call is stamped here instead.
+CHINA = timezone(timedelta(hours=8))  # no daylight saving since 1991
 
 
 @dataclass
@@ -27,7 +32,6 @@ class AlipayApp:
             if self._client is None:
                 from alipay import AliPay, AliPayConfig
 
-                os.environ.setdefault("TZ", "Asia/Shanghai")  # the SDK stamps local time
                 client = AliPay(
                     appid=self.appid,
                     app_private_key_string=pem(self.app_private_key),
@@ -38,6 +42,14 @@ class AlipayApp:
                 client._gateway = self.gateway  # the sandbox's under SANDBOX=1
                 self._client = client
             return self._client
+
+    def server_api(self, method: str, **params: Any) -> Any:
+        """The SDK's server_api, stamped with China time (it lets a parameter override it)."""
+        return self.client().server_api(method, timestamp=china_now(), **params)
+
+
+def china_now() -> str:
+    return datetime.now(CHINA).strftime("%Y-%m-%d %H:%M:%S")
 
 
 @functools.cache

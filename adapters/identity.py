@@ -1,14 +1,31 @@
-"""The Identity port: WeChat mini-program login (wechatpy) and Alipay login (python-alipay-sdk)."""
+"""The Identity port: WeChat mini-program login (wechatpy) and Alipay login (python-alipay-sdk).
+
+Every answer of the platform ends as one of three things: the user, LoginRejected (the login
+code is wrong, used or expired: the user opens the mini-program again, 401), or
+PartnerUnavailable (anything else: a refusal of our app or keys, an outage, an answer we cannot
+read; 503). Nothing else escapes, so no platform answer becomes a 500.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Mapping
 from typing import Any
+
+import redis
 
 from adapters.alipay_app import AlipayApp
 from app.ports import LoginRejected, PartnerUnavailable, PlatformUser
 
 log = logging.getLogger(__name__)
+
+# jscode2session: invalid code, code already used, user blocked as high risk. The rest (45011
+# rate limit, -1 busy, 40001 and other credential errors) is ours or WeChat's to fix.
+WECHAT_REJECTED = frozenset({40029, 40163, 40226})
+# alipay.system.oauth.token: the auth code is wrong, used or expired.
+ALIPAY_REJECTED = frozenset({"isv.code-invalid", "isv.code-expired", "invalid-auth-code"})
+OAUTH_METHOD = "alipay.system.oauth.token"
 
 
 class PlatformIdentity:
@@ -20,39 +37,61 @@ class PlatformIdentity:
 
 
 class WeChatLogin:
-    """jscode2session through wechatpy, against api_base (the sandbox under SANDBOX=1)."""
+    """jscode2session through wechatpy, against api_base (the sandbox under SANDBOX=1).
 
-    def __init__(self, appid: str, secret: str, api_base: str, timeout_s: float = 3.0) -> None:
+    The client is the shared-token one (adapters/wechat_token.py), so any access token it ever
+    needs comes from the one token store; wechatpy's own refresh on 40001 is off there, as it
+    would fetch from the hard-coded api.weixin.qq.com and rotate everyone's token.
+    jscode2session itself takes the app secret, not a token, so none is asked for.
+    """
+
+    def __init__(
+        self,
+        appid: str,
+        secret: str,
+        api_base: str,
+        client: redis.Redis,
+        timeout_s: float = 3.0,
+    ) -> None:
         self._appid, self._secret = appid, secret
-        self._api_base = api_base.rstrip("/")
-        self._timeout = timeout_s
+        self._url = f"{api_base.rstrip('/')}/sns/jscode2session"
+        self._api_base, self._redis, self._timeout = api_base, client, timeout_s
+        self._client: Any = None
 
     def user_id(self, code: str) -> str:
         from wechatpy.exceptions import WeChatClientException
 
-        client = self._client()
+        params = {
+            "appid": self._appid,
+            "secret": self._secret,
+            "js_code": code,
+            "grant_type": "authorization_code",
+            "access_token": None,  # present, so wechatpy asks for no token; requests drops it
+        }
         try:
-            answer = client.wxa.code_to_session(code)
+            answer = self._wechat().get(self._url, params=params)
         except WeChatClientException as exc:
-            if exc.errcode in (40029, 40163, 40226):  # invalid, used, or blocked code
+            if exc.errcode in WECHAT_REJECTED:
                 raise LoginRejected(str(exc.errcode)) from None
+            log.warning("wechat login refused", extra={"errcode": exc.errcode})
             raise PartnerUnavailable(f"wechat errcode {exc.errcode}") from None
-        except OSError as exc:  # requests' ConnectionError and Timeout are OSErrors
+        except (OSError, ValueError) as exc:  # requests' errors; an errcode that is no number
             raise PartnerUnavailable(type(exc).__name__) from None
+        openid = answer.get("openid") if isinstance(answer, dict) else None
+        if not isinstance(openid, str) or not openid:  # not JSON, or JSON without a user
+            log.warning("wechat login answer unreadable")
+            raise PartnerUnavailable("wechat answer without openid")
         # session_key stays here: it is never stored, logged or returned
-        return str(answer["openid"])
+        return openid
 
-    def _client(self) -> Any:
-        from wechatpy import WeChatClient
+    def _wechat(self) -> Any:
+        if self._client is None:
+            from adapters.wechat_token import SharedTokenClient
 
-        # code_to_session needs no access token, but wechatpy fetches one unless given a value,
-        # and every /cgi-bin/token fetch rotates the account's token for all other processes.
-        client = WeChatClient(
-            self._appid, self._secret, access_token="not-needed", timeout=self._timeout
-        )
-        client.API_BASE_URL = f"{self._api_base}/cgi-bin/"
-        client.wxa.API_BASE_URL = f"{self._api_base}/"
-        return client
+            self._client = SharedTokenClient(
+                self._appid, self._secret, self._api_base, self._redis, timeout_s=self._timeout
+            )
+        return self._client
 
 
 class AlipayLogin:
@@ -64,18 +103,46 @@ class AlipayLogin:
     def user_id(self, code: str) -> str:
         from alipay.exceptions import AliPayException, AliPayValidationError
 
-        client = self._app.client()
         try:
-            answer = client.server_api(
-                "alipay.system.oauth.token", grant_type="authorization_code", code=code
-            )
+            answer = self._app.server_api(OAUTH_METHOD, grant_type="authorization_code", code=code)
         except AliPayValidationError:
             log.error("alipay answer failed signature verification")
             raise PartnerUnavailable("alipay signature") from None
-        except AliPayException as exc:
-            if "isv.code-invalid" in str(exc):
-                raise LoginRejected("isv.code-invalid") from None
-            raise PartnerUnavailable(f"alipay {exc.code}") from None
+        except AliPayException as exc:  # an error_response, or an unsigned answer
+            raise _alipay_refusal(_error_of(exc)) from None
         except OSError as exc:  # urllib's URLError and timeouts
             raise PartnerUnavailable(type(exc).__name__) from None
-        return str(answer.get("user_id") or answer["open_id"])
+        except (ValueError, AttributeError, TypeError):  # not JSON, or JSON of another shape
+            log.warning("alipay login answer unreadable")
+            raise PartnerUnavailable("alipay unreadable") from None
+        user = answer.get("user_id") or answer.get("open_id") if isinstance(answer, dict) else None
+        if isinstance(user, str) and user:
+            return user
+        # an error Alipay signed inside the normal answer: verified, but no user
+        raise _alipay_refusal(answer if isinstance(answer, dict) else {})
+
+
+def _error_of(exc: Exception) -> Mapping[str, Any]:
+    """The error object inside the SDK's AliPayException. The SDK keeps it only in its text,
+    "AliPayException: code:<code>, message:<the raw answer>", and has no attribute for it."""
+    raw = str(exc).partition("message:")[2]
+    try:
+        answer = json.loads(raw)
+    except ValueError:
+        return {}
+    if not isinstance(answer, dict):
+        return {}
+    error: Any = answer.get("error_response") or next(
+        (v for k, v in answer.items() if k.endswith("_response")), {}
+    )
+    return error if isinstance(error, dict) else {}
+
+
+def _alipay_refusal(error: Mapping[str, Any]) -> Exception:
+    sub_code = str(error.get("sub_code", ""))
+    if sub_code in ALIPAY_REJECTED:
+        return LoginRejected(sub_code)
+    log.warning(
+        "alipay login refused", extra={"code": str(error.get("code", "")), "sub_code": sub_code}
+    )
+    return PartnerUnavailable(f"alipay {error.get('code', '')} {sub_code}".strip())

@@ -84,6 +84,11 @@ def notice_marker(ticket_id: str) -> str:
     return _of_ticket("notice", ticket_id)
 
 
+def pending_sms(ticket_id: str) -> str:
+    """A throttled result SMS waiting for its retry, sealed; TTL the retry window and a margin."""
+    return _of_ticket("pending", ticket_id)
+
+
 def breakers() -> str:
     """Every partner's circuit breaker in one hash (<partner>:fails, <partner>:opened_at): a
     query reads them all in one command. One slot, read by every query: Redis serves 100,000s
@@ -119,9 +124,10 @@ def oa_message_seen(msg_id: int) -> str:
     return f"{PREFIX}:oa:seen:{{m:{msg_id}}}"
 
 
-def oa_event_seen(openid_h: str, create_time: int) -> str:
-    """An event already answered: events have no MsgId, so FromUserName (hashed) + CreateTime."""
-    return f"{PREFIX}:oa:seen:{{o:{openid_h}}}:{create_time}"
+def oa_event_seen(openid_h: str, create_time: int, event_h: str) -> str:
+    """An event already answered: events have no MsgId, so FromUserName (hashed) + CreateTime +
+    Event and EventKey (hashed together)."""
+    return f"{PREFIX}:oa:seen:{{o:{openid_h}}}:{create_time}:{event_h}"
 
 
 def oa_access_token(appid: str) -> str:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import functools
 import json
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ParamSpec, TypeVar, cast
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
 
 import redis
 from redis.backoff import NoBackoff
@@ -13,14 +12,13 @@ from redis.cluster import RedisCluster
 from redis.retry import Retry
 
 from adapters import redis_keys as keys
+from adapters.redis_errors import unavailable_on_redis_error as _unavailable_on_redis_error
 from adapters.redis_quotas import QuotaTaker, give_back_count, pipelined_script
-from app.ports import Begun, Breaker, CodeCheck, CodeIssue, StoreUnavailable, Ticket
+from adapters.redis_sms import PARK_SMS, SMS_MARKER_TTL_S, SWAP_MARK, SmsMarkers
+from app.ports import Begun, Breaker, CodeCheck, CodeIssue, Ticket
 
-P = ParamSpec("P")
-R = TypeVar("R")
 AUDIT_MAXLEN = 100_000  # a ceiling on memory, whatever the traffic
 AUDIT_RETENTION_S = 7 * 86400  # as long as the tickets the events are about
-SMS_MARKER_TTL_S = 7 * 86400
 
 # KEYS: the code, the ticket, its sealed form, and (on a single Redis) the user's submit counter.
 # The submit limit is checked and taken first. A code answers only the user who asked for it
@@ -51,19 +49,19 @@ return {'mismatch', math.max(left, 0)}
 """
 SUBMIT_WINDOW_S = 3600
 
-# The worker's first step: the ticket (flat HGETALL) and its sealed form; a live ticket with
-# its form is marked processing. {} for an unknown ticket.
+# The worker's first step: the ticket (flat HGETALL), its sealed form and any result SMS waiting
+# for a retry; a live ticket with either is marked processing. {} for an unknown ticket.
 BEGIN = """
 local fields = redis.call('HGETALL', KEYS[1])
 if #fields == 0 then return {} end
 local form = redis.call('GET', KEYS[2])
+local pending = redis.call('GET', KEYS[3])
 local status = redis.call('HGET', KEYS[1], 'status')
-if form and status ~= 'delivered' and status ~= 'failed' then
+if (form or pending) and status ~= 'delivered' and status ~= 'failed' then
   redis.call('HSET', KEYS[1], 'status', 'processing', 'updated_at', ARGV[1])
 end
-return {fields, form}
+return {fields, form, pending}
 """
-
 
 # The calls' results (ARGV[4..]: partner, '1'|'0' pairs; KEYS[2..]: their probe keys): a
 # success closes the breaker and frees the probe; a failure counts, and the threshold opens it.
@@ -109,18 +107,7 @@ def connect(url: str, timeout_s: float) -> redis.Redis:
     )
 
 
-def _unavailable_on_redis_error(method: Callable[P, R]) -> Callable[P, R]:
-    @functools.wraps(method)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return method(*args, **kwargs)
-        except redis.RedisError as exc:
-            raise StoreUnavailable(type(exc).__name__) from None
-
-    return wrapper
-
-
-class RedisStore:
+class RedisStore(SmsMarkers):
     def __init__(
         self,
         client: redis.Redis,
@@ -135,6 +122,8 @@ class RedisStore:
         self._quotas = QuotaTaker(client, cluster=isinstance(client, RedisCluster))
         self._redeem_code = client.register_script(REDEEM_CODE)
         self._record_calls = client.register_script(RECORD_CALLS)
+        self._swap_mark = client.register_script(SWAP_MARK)
+        self._park_sms = client.register_script(PARK_SMS)
 
     @_unavailable_on_redis_error
     def ping(self) -> bool:
@@ -221,14 +210,16 @@ class RedisStore:
     @_unavailable_on_redis_error
     def begin(self, ticket_id: str, now: float) -> Begun:
         pipe = self.redis.pipeline(transaction=False)
-        pipelined_script(pipe, BEGIN, [keys.ticket(ticket_id), keys.sealed_form(ticket_id)], [now])
+        ticket_keys = [keys.ticket(ticket_id), keys.sealed_form(ticket_id)]
+        pipelined_script(pipe, BEGIN, [*ticket_keys, keys.pending_sms(ticket_id)], [now])
         pipe.hgetall(keys.breakers())
         found, breakers = pipe.execute()
         if not found:
             return Begun(None, None, {})
-        flat, form = found
+        flat, form, pending = found
         raw = dict(zip(flat[::2], flat[1::2], strict=True))
-        return Begun(_ticket_from(ticket_id, raw), form or None, self._read(breakers, now))
+        ticket = _ticket_from(ticket_id, raw)
+        return Begun(ticket, form or None, self._read(breakers, now), pending or None)
 
     def _read(self, fields: Mapping[bytes, bytes], now: float) -> dict[str, Breaker]:
         """The breakers hash as {partner: Breaker}; partners it doesn't name are clean."""
@@ -252,27 +243,6 @@ class RedisStore:
     def get_ticket(self, ticket_id: str) -> Ticket | None:
         raw = cast(dict[bytes, bytes], self.redis.hgetall(keys.ticket(ticket_id)))
         return _ticket_from(ticket_id, raw) if raw else None
-
-    @_unavailable_on_redis_error
-    def claim_sms(self, ticket_id: str) -> bool:
-        return bool(self.redis.set(keys.sms_marker(ticket_id), "1", nx=True, ex=SMS_MARKER_TTL_S))
-
-    @_unavailable_on_redis_error
-    def sms_mark(self, ticket_id: str) -> str:
-        value = self.redis.get(keys.sms_marker(ticket_id))
-        if value is None:
-            return ""
-        mark = value.decode() if isinstance(value, bytes) else str(value)
-        return "sending" if mark == "1" else mark  # claim_sms writes "1"
-
-    @_unavailable_on_redis_error
-    def set_sms_mark(self, ticket_id: str, mark: str) -> None:
-        self.redis.set(keys.sms_marker(ticket_id), mark, ex=SMS_MARKER_TTL_S)
-
-    @_unavailable_on_redis_error
-    def claim_notice(self, ticket_id: str) -> bool:
-        marker = keys.notice_marker(ticket_id)
-        return bool(self.redis.set(marker, "1", nx=True, ex=SMS_MARKER_TTL_S))
 
     @_unavailable_on_redis_error
     def breaker_states(self, partner_ids: Sequence[str], now: float) -> dict[str, str]:
@@ -320,6 +290,7 @@ class RedisStore:
         pipe = self.redis.pipeline(transaction=False)
         pipe.hset(keys.ticket(ticket.id), mapping={"status": status, "updated_at": now})
         pipe.delete(keys.sealed_form(ticket.id))
+        pipe.delete(keys.pending_sms(ticket.id))
         if sms_mark:
             pipe.set(keys.sms_marker(ticket.id), sms_mark, ex=SMS_MARKER_TTL_S)
         if give_back and ticket.quota:

@@ -54,3 +54,15 @@ class DramatiqQueue:
             options={},
         )
         self._broker.enqueue(message)
+
+    def schedule_run_query(self, ticket_id: str, attempt: int, token: str, delay_s: float) -> None:
+        """The broker holds the message until it is due (Redis: its delay queue; RabbitMQ: a
+        dead-lettering delay queue), so no worker thread waits out a retry."""
+        message: dramatiq.Message[None] = dramatiq.Message(
+            queue_name=QUEUE,
+            actor_name=RUN_QUERY,
+            args=(ticket_id,),
+            kwargs={"request_id": logs.request_id.get(), "attempt": attempt, "token": token},
+            options={},
+        )
+        self._broker.enqueue(message, delay=max(0, int(delay_s * 1000)))

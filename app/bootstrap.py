@@ -37,8 +37,9 @@ from app.official_account.replies import Replies
 from app.ports import SmsGateway
 from app.services import catalogue
 from app.services.context import Context
+from app.services.delivery import KEEP_AFTER_WINDOW_S
 from notices.platform import parse_fields
-from notices.sms import TEMPLATES_FILE, Templates, load_templates
+from notices.sms import TEMPLATES_FILE, Templates, check_code_templates, load_templates
 
 log = logging.getLogger(__name__)
 
@@ -103,8 +104,14 @@ def _require(settings: Settings, *names: str) -> None:
 
 
 def build_templates(settings: Settings) -> Templates:
+    """The registered templates; a code template that does not fit CODE_TTL_S stops the start."""
     path = Path(settings.sms_templates_file) if settings.sms_templates_file else TEMPLATES_FILE
-    return load_templates(path, signature=settings.sms_signature)
+    templates = load_templates(path, signature=settings.sms_signature)
+    try:
+        check_code_templates(templates, settings.code_ttl_s)
+    except ValueError as exc:
+        raise ConfigError(f"SMS templates ({path.name}): {exc}") from None
+    return templates
 
 
 def build_notifier(settings: Settings) -> PlatformNotices:
@@ -155,8 +162,14 @@ def build_context(settings: Settings) -> Context:
     """Everything the API and the worker share. Opens no connection: clients connect lazily."""
     secret = settings.secret_key.encode()
     templates = build_templates(settings)
+    redis_client = connect(settings.redis_url, settings.redis_timeout_s)
     identity = PlatformIdentity(
-        WeChatLogin(settings.wechat_mp_appid, settings.wechat_mp_secret, settings.wechat_api_base),
+        WeChatLogin(
+            settings.wechat_mp_appid,
+            settings.wechat_mp_secret,
+            settings.wechat_api_base,
+            redis_client,  # the one token store, should the login client ever need a token
+        ),
         AlipayLogin(alipay_app(settings, timeout_s=3.0)),
     )
     registry = build_registry(settings)
@@ -165,7 +178,7 @@ def build_context(settings: Settings) -> Context:
         settings=settings,
         registry=registry,
         store=RedisStore(
-            connect(settings.redis_url, settings.redis_timeout_s),
+            redis_client,
             settings.ticket_ttl_s,
             settings.breaker_threshold,
             settings.breaker_cooldown_s,
@@ -193,7 +206,10 @@ def build_form_sealer(settings: Settings, clock: SystemClock) -> EpochSealer:
             "KEYSTORE_REDIS_URL is not set: the forms' keys share REDIS_URL, and an AOF rewrite"
             " may write live keys to disk (docs/design.md, crypto-shredding)"
         )
-    keys = EpochKeys(connect(url, settings.redis_timeout_s), clock, keep_s=settings.form_ttl_s)
+    # a key lives as long as the longest-lived thing it seals: a form, or a result SMS parked
+    # for the retry window of a throttled gateway
+    keep_s = max(settings.form_ttl_s, settings.sms_retry_window_s + KEEP_AFTER_WINDOW_S)
+    keys = EpochKeys(connect(url, settings.redis_timeout_s), clock, keep_s=keep_s)
     return EpochSealer(keys)
 
 

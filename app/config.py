@@ -89,6 +89,9 @@ class Settings:
     alipay_notice_fields: str = NOTICE_FIELDS_ALIPAY
     alipay_notice_page: str = ""
     sentry_environment: str = "production"
+    # --- what the real SMS providers and WeChat require: add fields below this line ---
+    sms_retry_window_s: int = 1800  # a throttled result SMS is tried again for this long
+    wechat_web_verify_file: str = ""  # "MP_verify_<x>.txt:<content>", web OAuth's domain check
     # --- end of issue sections ---
     # rules (product.md); limits are configuration
     code_quota_window_s: int = 86400
@@ -173,6 +176,7 @@ class Settings:
             "wechat_oa_notice_template_id": "sbx-oa-result",
             "alipay_notice_template_id": "sbx-alipay-result",
             "sentry_environment": "sandbox",
+            "wechat_web_verify_file": "MP_verify_SandboxYzt0001.txt:SandboxYzt0001",
         }
         return replace(self, **{k: v for k, v in defaults.items() if k not in given})
 

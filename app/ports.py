@@ -32,7 +32,12 @@ class SmsError(Exception):
 
 
 class SmsThrottled(SmsError):
-    """The gateway refuses: too many messages to this number for now."""
+    """The gateway refuses: too many messages to this number for now. `retry_after_s` is the
+    wait the provider's answer suggests (its limit's window), else a minute."""
+
+    def __init__(self, code: str, retry_after_s: int = 60) -> None:
+        super().__init__(code)
+        self.retry_after_s = retry_after_s
 
 
 class StoreUnavailable(Exception):
@@ -70,6 +75,11 @@ class Platforms(Protocol):
 
 class TaskQueue(Protocol):
     def enqueue_run_query(self, ticket_id: str) -> None: ...
+
+    def schedule_run_query(self, ticket_id: str, attempt: int, token: str, delay_s: float) -> None:
+        """Run the ticket's task again after delay_s, as retry `attempt` of its result SMS;
+        `token` tells that message apart from any copy of another."""
+        ...
 
 
 class Unsealable(ValueError):
@@ -145,6 +155,8 @@ class Begun:
     ticket: Ticket | None  # None: unknown or expired
     sealed_form: bytes | None  # None: purged (the ticket is final) or outlived its TTL
     breakers: dict[str, Breaker] = field(default_factory=dict)  # absent: a clean breaker
+    # the result SMS waiting for a retry (sealed): what to send, where, and why
+    pending_sms: bytes | None = None
 
 
 def breaker_changes(
@@ -194,8 +206,9 @@ class Store(Protocol):
         ...
 
     def begin(self, ticket_id: str, now: float) -> Begun:
-        """Load the ticket and its sealed form, mark it processing (unless it is final or its
-        form is gone), and read every partner's circuit breaker: one round trip."""
+        """Load the ticket, its sealed form and any result SMS waiting for a retry, mark it
+        processing (unless it is final or both are gone), and read every partner's circuit
+        breaker: one round trip."""
         ...
 
     def get_ticket(self, ticket_id: str) -> Ticket | None: ...
@@ -205,10 +218,22 @@ class Store(Protocol):
         ...
 
     def sms_mark(self, ticket_id: str) -> str:
-        """How far the delivery holding the marker got: "sending", "sent", "failed" or ""."""
+        """How far the delivery holding the marker got: "sending" (or "sending:<token>" for a
+        retry), "waiting:<n>" (throttled, retry n scheduled), "sent", "failed" or ""."""
         ...
 
     def set_sms_mark(self, ticket_id: str, mark: str) -> None: ...
+
+    def swap_sms_mark(self, ticket_id: str, expected: str, mark: str) -> bool:
+        """Set the marker to `mark` only if it is still `expected`: of two copies of one
+        message, only one goes on."""
+        ...
+
+    def park_sms(self, ticket_id: str, mark: str, pending_sms: bytes, ttl_s: int) -> None:
+        """A throttled result SMS waits for its retry: the marker becomes `mark`, the sealed
+        message is kept for ttl_s, and the sealed form goes (the message is all a retry
+        needs). One atomic step."""
+        ...
 
     def claim_notice(self, ticket_id: str) -> bool:
         """Mark the platform notice as being sent; False if an earlier delivery already did."""
@@ -237,8 +262,9 @@ class Store(Protocol):
         audit: dict[str, str],
         sms_mark: str = "",
     ) -> None:
-        """Record the end: status, purge the form, give back the quota, append the audit event,
-        and (when given) the SMS marker's last word: "sent" or "failed"."""
+        """Record the end: status, purge the form and any waiting SMS, give back the quota,
+        append the audit event, and (when given) the SMS marker's last word: "sent" or
+        "failed"."""
         ...
 
 

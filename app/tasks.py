@@ -24,6 +24,7 @@ from app.config import Settings
 from app.sentry import init_sentry
 from app.services import run_query as run_query_case
 from app.services.context import Context
+from app.services.delivery import Run
 
 HEARTBEAT_EVERY_S = 5
 HEARTBEAT_TTL_S = 20
@@ -87,6 +88,10 @@ async def worker_context() -> Context:
     max_backoff=60_000,
     time_limit=180_000,
 )
-async def run_query(ticket_id: str, request_id: str = "-") -> None:
+async def run_query(
+    ticket_id: str, request_id: str = "-", attempt: int = 0, token: str = ""
+) -> None:
+    """attempt and token: a scheduled retry of a throttled result SMS (app/services/delivery.py)."""
     logs.request_id.set(request_id)  # the API request that accepted the query: one trail
-    await run_query_case.run_query(await worker_context(), ticket_id)
+    run = Run(attempt, token)
+    await run_query_case.run_query(await worker_context(), ticket_id, run)

@@ -50,7 +50,7 @@ async def results_for(
         found = {
             m["phone"]: m
             for m in await client.all_sms()
-            if m["template"] != "code" and m["phone"] in wanted
+            if not m["template"].startswith("code_") and m["phone"] in wanted
         }
         if len(found) >= len(wanted) or time.monotonic() > deadline:
             return found
@@ -84,7 +84,7 @@ async def run(args: argparse.Namespace, stack: BenchStack, sampler: Sampler) -> 
         by_phone = {
             m["phone"]: m["params"]["code"]
             for m in await client.all_sms()
-            if m["template"] == "code"
+            if m["template"].startswith("code_")
         }
         for person in people:
             person.code = by_phone.get(person.phone, "")

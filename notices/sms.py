@@ -6,9 +6,10 @@ chooses the template and fills its short variables; the gateway renders the text
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ MAX_PARAM_CHARS = 35  # Alibaba Cloud's default limit for one variable
 MAX_PARTS = 3
 CHARS_PER_PART = 67
 UNAVAILABLE_SUMMARY = "部分企业"  # a list too long for one variable
+VERIFICATION = "verification"  # the 验证码 type a template is registered as
+_MINUTES = re.compile(r"(\d+)分钟")
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ class Templates:
     signature: str
     texts: Mapping[str, str]
     ids: Mapping[str, Mapping[str, str]]
+    kinds: Mapping[str, str] = field(default_factory=dict)  # absent: notification
 
     def gateway_id(self, template: str, gateway: str) -> str:
         return self.ids[template][gateway]
@@ -71,13 +75,38 @@ def load_templates(path: Path = TEMPLATES_FILE, signature: str | None = None) ->
         signature=signature or data["signature"],
         texts={name: t["text"] for name, t in templates.items()},
         ids={name: dict(t.get("ids", {})) for name, t in templates.items()},
+        kinds={name: str(t.get("kind", "notification")) for name, t in templates.items()},
     )
 
 
-def code_message(code: str, minutes: int, service: Service) -> Message:
-    return Message(
-        "code", {"code": code, "minutes": str(minutes), "service_name": service.display_name}
-    )
+def code_template(service: Service) -> str:
+    return f"code_{service}"
+
+
+def is_code_template(template: str) -> bool:
+    return template.startswith("code_")
+
+
+def code_message(code: str, service: Service) -> Message:
+    """The code is the one variable: both cloud providers allow no other in a 验证码 template."""
+    return Message(code_template(service), {"code": code})
+
+
+def check_code_templates(templates: Templates, code_ttl_s: int) -> None:
+    """Each service's code template is a 验证码 template with the one variable `code`, and the
+    minutes its fixed text promises are CODE_TTL_S. ValueError says what is wrong."""
+    for service in Service:
+        name = code_template(service)
+        if name not in templates.texts:
+            raise ValueError(f"no SMS template {name!r}")
+        if templates.kinds.get(name) != VERIFICATION or templates.placeholders(name) != {"code"}:
+            raise ValueError(f"{name}: a verification template with the one variable code")
+        said = [int(m) for m in _MINUTES.findall(templates.texts[name])]
+        if said != [code_ttl_s / 60]:
+            raise ValueError(
+                f"CODE_TTL_S={code_ttl_s} does not match {name}, which says {said} 分钟: "
+                "register templates with the new wording, or keep the TTL"
+            )
 
 
 def outcome_message(outcome: Outcome) -> Message:

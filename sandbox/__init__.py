@@ -40,7 +40,11 @@ def create_app(settings: SandboxSettings | None = None) -> web.Application:
     guard_default_access_log()
     app = web.Application()
     app[SETTINGS] = settings
-    app[STATE] = SandboxState()
+    app[STATE] = state = SandboxState()
+    state.frequency_at_start = (settings.sms_frequency, dict(settings.sms_frequency_limits))
+    unknown = state.frequency.configure(*state.frequency_at_start)
+    if unknown:
+        raise ValueError(f"SANDBOX_SMS_FREQUENCY_LIMITS: no rule {unknown!r}")
     app[CATALOG] = load_catalog(settings.providers_path, settings.sms_templates_path)
     app[KEYS] = load_keys(settings.keys_dir)
     app[CLOSING] = asyncio.Event()

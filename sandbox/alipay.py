@@ -3,17 +3,26 @@
 The SDK signs sorted `k=v` pairs of every parameter except `sign` (sign_type included) with
 RSA2, and verifies our answer by cutting the raw `<method>_response` object out of the text, so
 the signed JSON is emitted byte for byte as it was signed.
+
+`timestamp` is China time ("yyyy-MM-dd HH:mm:ss", no zone): one more than CLOCK_SKEW_S away
+from now is isv.invalid-timestamp (公共错误码, opendocs.alipay.com/open/common/105806; the
+tolerance is not published: 15 minutes is our assumption, SANDBOX_ALIPAY_CLOCK_SKEW_S).
+
+A login code's prefix chooses one of Alipay's documented answers (sandbox/alipay_errors.py).
 """
 
 from __future__ import annotations
 
 import json
 import secrets
+import time
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import parse_qsl
 
 from aiohttp import web
 
+from sandbox.alipay_errors import scripted_answer
 from sandbox.common import KEYS, SETTINGS, emulate_partner
 
 PARTNER = "alipay"
@@ -34,6 +43,8 @@ INVALID_SIGNATURE = _error("isv.invalid-signature", "验签出错")
 INVALID_METHOD = _error("isv.invalid-method", "不存在的方法名")
 INVALID_GRANT_TYPE = _error("isv.grant-type-invalid", "grant_type参数不正确")
 INVALID_CODE = _error("isv.code-invalid", "授权码code无效")
+INVALID_TIMESTAMP = _error("isv.invalid-timestamp", "非法的时间戳参数")
+CHINA = timezone(timedelta(hours=8))
 
 
 def _raw(text: str) -> web.Response:
@@ -62,13 +73,16 @@ def signing_string(params: dict[str, str]) -> str:
     return "&".join(f"{k}={v}" for k, v in sorted(params.items()) if k != "sign")
 
 
-def oauth_token(params: dict[str, str]) -> dict[str, Any]:
-    """The token answer, or an error object (it has a sub_code)."""
+def oauth_token(params: dict[str, str]) -> dict[str, Any] | web.Response:
+    """The token answer, an error object (it has a sub_code), or a scripted answer."""
     if params.get("grant_type") != "authorization_code":
         return INVALID_GRANT_TYPE
     code = params.get("code", "")
     if not code or code.startswith("bad"):
         return INVALID_CODE
+    scripted = scripted_answer(code)
+    if scripted is not None:
+        return scripted
     return {
         "user_id": f"sbx_{code}",
         "open_id": f"sbx_{code}",
@@ -91,17 +105,36 @@ async def gateway(request: web.Request) -> web.Response:
     keys = request.app[KEYS]
     if not keys.verify_app(signing_string(params), params.get("sign", "")):
         return error_response(INVALID_SIGNATURE)
+    if not _in_time(params.get("timestamp", ""), request.app[SETTINGS].alipay_clock_skew_s):
+        return error_response(INVALID_TIMESTAMP)
     method = params.get("method", "")
     handler = request.app[METHODS].get(method)
     if handler is None:
         return error_response(INVALID_METHOD)
     answer = handler(request.app, params)
-    if "sub_code" in answer and answer.get("code") != BUSINESS_FAILED:
+    if isinstance(answer, web.Response):
+        return answer
+    sign_it = bool(answer.get("sign_it"))  # an error Alipay signs inside the normal answer
+    answer = {k: v for k, v in answer.items() if k != "sign_it"}
+    if "sub_code" in answer and answer.get("code") != BUSINESS_FAILED and not sign_it:
         return error_response(answer)
+    return signed_answer(request.app, method, answer)
+
+
+def signed_answer(app: web.Application, method: str, answer: dict[str, Any]) -> web.Response:
     inner = _compact(answer)
     response_key = method.replace(".", "_") + "_response"
-    sign = keys.sign_as_alipay(inner)
+    sign = app[KEYS].sign_as_alipay(inner)
     return _raw(f'{{"{response_key}":{inner},"sign":"{sign}"}}')
+
+
+def _in_time(stamp: str, skew_s: float) -> bool:
+    """A China-time "yyyy-MM-dd HH:mm:ss" within skew_s of now."""
+    try:
+        sent = datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S").replace(tzinfo=CHINA)
+    except ValueError:
+        return False
+    return abs(sent.timestamp() - time.time()) <= skew_s
 
 
 def add_routes(app: web.Application) -> None:

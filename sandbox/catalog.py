@@ -18,6 +18,7 @@ class SmsTemplate:
     name: str
     text: str
     placeholders: frozenset[str]
+    kind: str = "notification"  # as registered: verification (验证码) or notification
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,8 @@ def load_catalog(providers_path: Path, templates_path: Path) -> Catalog:
     for name, spec in raw_templates["templates"].items():
         code = str(spec["ids"]["sandbox"])
         text = str(spec["text"])
-        templates[code] = SmsTemplate(name=str(name), text=text, placeholders=placeholders(text))
+        kind = str(spec.get("kind", "notification"))
+        templates[code] = SmsTemplate(str(name), text, placeholders(text), kind)
     return Catalog(
         operators=operators,
         companies=companies,

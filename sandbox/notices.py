@@ -9,9 +9,12 @@
   the RSA2 signature and signs the answer).
 
 Each checks the keyword values against the platform's limits (WeChat: by keyword type, e.g.
-`thing` 20 characters, `phrase` 5 Chinese characters; Alipay: 50). A user whose login code
-begins with `refuse` (user `sbx_refuse…`) has no subscription left: WeChat answers 43101, Alipay
-40004 USER_NOT_SUBSCRIBED. Faults on the partners `wechat` and `alipay` apply.
+`thing` 20 characters, `phrase` 5 Chinese characters, else 47003; Alipay: 50). A token that is
+not the app's current one gets 40001, an expired one 42001. A user whose login code begins with
+`refuse` (user `sbx_refuse…`) has no subscription left: WeChat answers 43101, Alipay 40004
+USER_NOT_SUBSCRIBED; `noticebusy` gets WeChat's -1 (system error) and `noticefreq` its 45011
+(rate limit). POST /_sandbox/wechat/tokens/expire makes the current tokens expire (42001).
+Faults on the partners `wechat` and `alipay` apply.
 """
 
 from __future__ import annotations
@@ -29,6 +32,11 @@ from sandbox.common import SETTINGS, STATE, emulate_partner, json_response, read
 
 PARTNER = "wechat"
 REFUSING_PREFIX = "sbx_refuse"
+# users (login code noticebusy… / noticefreq…) whose messages WeChat cannot take right now
+SCRIPTED_USERS = {
+    "sbx_noticebusy": (-1, "system error"),
+    "sbx_noticefreq": (45011, "api minute-quota reach limit  mustslower  retry next minute"),
+}
 ALIPAY_METHOD = "alipay.open.app.mini.templatemessage.send"
 ALIPAY_MAX_VALUE = 50
 # WeChat's published keyword limits, held here apart from notices/platform.py on purpose: the
@@ -102,6 +110,9 @@ async def _wechat_send(request: web.Request, channel: str, appid: str) -> web.Re
         return _errcode(47003, f"argument invalid! data.{bad}.value invalid")
     if user.startswith(REFUSING_PREFIX):
         return _errcode(43101, "user refuse to accept the msg")
+    scripted = next((e for prefix, e in SCRIPTED_USERS.items() if user.startswith(prefix)), None)
+    if scripted is not None:
+        return _errcode(*scripted)
     request.app[STATE].record_notice(channel, user, template, body["data"])
     return json_response({"errcode": 0, "errmsg": "ok", "msgid": time.time_ns()})
 

@@ -27,6 +27,11 @@ class SandboxSettings:
     partner_secrets: Mapping[str, str] = field(default_factory=dict)
     providers_path: Path = _ROOT / "app" / "data" / "providers.yaml"
     sms_templates_path: Path = _ROOT / "notices" / "sms_templates.yaml"
+    # per-number sending limits (sandbox/sms_frequency.py): off unless asked for, as api.md says
+    sms_frequency: bool = False
+    sms_frequency_limits: Mapping[str, int] = field(default_factory=dict)
+    tencent_max_param_chars: int = 6  # Tencent: "以控制台为准" for non-code variables
+    alipay_clock_skew_s: float = 900.0  # Alipay's timestamp tolerance is not published
 
     def partner_secret(self, partner_id: str) -> bytes:
         return self.partner_secrets.get(partner_id, f"sandbox-secret-{partner_id}").encode()
@@ -52,4 +57,20 @@ class SandboxSettings:
             alipay_appid=env.get("ALIPAY_APPID") or default.alipay_appid,
             sms_secret=env.get("SMS_SANDBOX_SECRET") or default.sms_secret,
             partner_secrets=secrets,
+            # the deployment's registered templates, as the app reads them
+            sms_templates_path=Path(env.get("SMS_TEMPLATES_FILE") or default.sms_templates_path),
+            sms_frequency=env.get("SANDBOX_SMS_FREQUENCY", "off").lower() in ("1", "on", "true"),
+            sms_frequency_limits=_limits(env.get("SANDBOX_SMS_FREQUENCY_LIMITS", "")),
+            tencent_max_param_chars=int(
+                env.get("SANDBOX_TENCENT_MAX_PARAM_CHARS") or default.tencent_max_param_chars
+            ),
+            alipay_clock_skew_s=float(
+                env.get("SANDBOX_ALIPAY_CLOCK_SKEW_S") or default.alipay_clock_skew_s
+            ),
         )
+
+
+def _limits(spec: str) -> dict[str, int]:
+    """ "tencent.daily=10,aliyun.minute=2" -> {"tencent.daily": 10, "aliyun.minute": 2}."""
+    pairs = (item.split("=", 1) for item in spec.split(",") if item.strip())
+    return {name.strip(): int(value) for name, value in pairs}

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from sandbox.sms_frequency import Frequency
+
 CARD_STATUSES = ("active", "suspended", "cancelled")
 IN_SERVICE = ("active", "suspended")
 FAULT_MODES = ("ok", "error", "timeout", "slow", "flapping")  # flapping: every other call fails
@@ -69,6 +71,10 @@ class SandboxState:
     sms_raw: list[dict[str, Any]] = field(default_factory=list)
     token_fetches: dict[str, int] = field(default_factory=dict)  # appid -> tokens handed out
     menus: dict[str, Any] = field(default_factory=dict)  # appid -> the menu last created
+    frequency: Frequency = field(default_factory=Frequency)  # per-number sending limits
+    frequency_at_start: tuple[bool, dict[str, int]] = (False, {})  # what a reset goes back to
+    # messages a gateway refused (limits, bad templates): GET /_sandbox/sms/refusals
+    sms_refusals: list[dict[str, Any]] = field(default_factory=list)
 
     def reset(self) -> None:
         self.people.clear()
@@ -83,6 +89,8 @@ class SandboxState:
         self.nonces.clear()
         self._nonce_order.clear()
         self.menus.clear()
+        self.sms_refusals.clear()
+        self.frequency.configure(*self.frequency_at_start)
 
     # --- people and cards -------------------------------------------------------------------
 
@@ -159,6 +167,17 @@ class SandboxState:
     def record_sms(self, message: dict[str, Any], out_id: str, message_id: str) -> None:
         self.sms.append(message)
         self.sms_by_out_id[out_id] = message_id
+
+    def record_refusal(self, provider: str, phone: str, template: str, code: str) -> None:
+        self.sms_refusals.append(
+            {
+                "provider": provider,
+                "phone": phone,
+                "template": template,
+                "code": code,
+                "at": utc_now_iso(),
+            }
+        )
 
     def record_notice(
         self, channel: str, user: str, template: str, data: dict[str, Any]

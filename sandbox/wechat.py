@@ -1,4 +1,21 @@
-"""WeChat's server API as wechatpy 1.8.18 calls it: access tokens and jscode2session."""
+"""WeChat's server API as wechatpy 1.8.18 calls it: access tokens and jscode2session.
+
+A login code's prefix chooses one of jscode2session's documented answers (全局返回码 and the
+code2Session page of the mini-program server API):
+
+| prefix | answer |
+| --- | --- |
+| `bad` | 40029 invalid code |
+| `used` | 40163 code been used |
+| `risky` | 40226 high risk user (小程序登录拦截) |
+| `freq` | 45011 api minute-quota reach limit |
+| `busy` | -1 system error |
+| `stale` | 40001 invalid credential |
+| `noopenid` | a JSON answer without openid |
+| `nojson` | HTTP 200 with an HTML page |
+
+Every other code X is the user sbx_X.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +32,21 @@ from sandbox.common import SETTINGS, STATE, emulate_partner, json_response, read
 PARTNER = "wechat"
 INVALID_SECRET = {"errcode": 40125, "errmsg": "invalid appsecret"}
 INVALID_CODE = {"errcode": 40029, "errmsg": "invalid code"}
+SCRIPTED = {
+    "used": {"errcode": 40163, "errmsg": "code been used"},
+    "risky": {"errcode": 40226, "errmsg": "invalid user, high risk user"},
+    "freq": {
+        "errcode": 45011,
+        "errmsg": "api minute-quota reach limit  mustslower  retry next minute",
+    },
+    "busy": {"errcode": -1, "errmsg": "system error"},
+    "stale": {
+        "errcode": 40001,
+        "errmsg": "invalid credential, access_token is invalid or not latest",
+    },
+    "noopenid": {"session_key": "c2Vzc2lvbi1rZXktb25seQ==", "unionid": "sbx_union"},
+}
+PAGE = "<html><body><h1>502 Bad Gateway</h1></body></html>"
 INVALID_GRANT = {"errcode": 40002, "errmsg": "invalid grant_type"}
 BAD_DATA = {"errcode": 47001, "errmsg": "data format error"}
 
@@ -87,11 +119,27 @@ async def jscode2session(request: web.Request) -> web.Response:
     code = query.get("js_code", "")
     if not code or code.startswith("bad"):
         return json_response(INVALID_CODE)
+    if code.startswith("nojson"):
+        return web.Response(text=PAGE, content_type="text/html", charset="utf-8")
+    scripted = next(
+        (answer for prefix, answer in SCRIPTED.items() if code.startswith(prefix)), None
+    )
+    if scripted is not None:
+        return json_response(scripted)
     session_key = base64.b64encode(secrets.token_bytes(16)).decode()
     return json_response({"openid": f"sbx_{code}", "session_key": session_key})
 
 
+async def expire_tokens(request: web.Request) -> web.Response:
+    """POST /_sandbox/wechat/tokens/expire: every current token expires now (the next call
+    with one gets 42001), as after its two hours."""
+    for current in request.app[STATE].tokens.values():
+        current.expires_at = time.time() - 1
+    return web.Response(status=204)
+
+
 def add_routes(app: web.Application) -> None:
+    app.router.add_post("/_sandbox/wechat/tokens/expire", expire_tokens)
     app.router.add_get("/cgi-bin/token", token)
     app.router.add_post("/cgi-bin/stable_token", stable_token)
     app.router.add_get("/sns/jscode2session", jscode2session)

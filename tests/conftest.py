@@ -56,6 +56,7 @@ def stack_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, st
         "CODE_LIMIT_PER_IP_HOUR": "100000",
         "CODE_LIMIT_PER_USER_DAY": "1000",
         "LOGIN_LIMIT_PER_IP_MINUTE": "100000",  # every test logs in from 127.0.0.1
+        "SMS_RETRY_WINDOW_S": "15",  # a throttled result is tried again for 15 s, not 30 min
         "TZ": "Asia/Shanghai",
     }
     with open(LOGS / "sandbox.log", "ab") as log:
@@ -138,3 +139,4 @@ def _no_leftover_faults(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     if "sandbox" in request.fixturenames:
         request.getfixturevalue("sandbox").clear_faults()
+        request.getfixturevalue("sandbox").frequency(False)  # per-number limits back off

@@ -219,14 +219,16 @@ class FakeStore:
         if ticket is None:
             return Begun(None, None, {})
         form = self.load_form(ticket_id)
-        if form is not None and ticket.status not in ("delivered", "failed"):
+        pending = self._get(f"pending:{ticket_id}")
+        live = form is not None or pending is not None
+        if live and ticket.status not in ("delivered", "failed"):
             self.set_status(ticket_id, "processing", now)
         partners = [k.removeprefix("breaker:") for k in list(self.data) if k.startswith("breaker:")]
         read = {p: self._get(f"breaker:{p}") for p in partners}  # None once expired
         found = {p: v for p, v in read.items() if v is not None}
         states = self.breaker_states(list(found), now)
         breakers = {p: Breaker(states[p], v["fails"]) for p, v in found.items()}
-        return Begun(ticket, form, breakers)
+        return Begun(ticket, form, breakers, pending)
 
     def get_ticket(self, ticket_id: str) -> Ticket | None:
         ticket = self._get(f"ticket:{ticket_id}")
@@ -246,15 +248,30 @@ class FakeStore:
         key = f"sms:{ticket_id}"
         if self._get(key) is not None:
             return False
-        self._set(key, "1", 7 * 86400)
+        self._set(key, "sending", 7 * 86400)
         return True
 
     def sms_mark(self, ticket_id: str) -> str:
         mark = self._get(f"sms:{ticket_id}")
-        return "" if mark is None else "sending" if mark == "1" else str(mark)
+        return "" if mark is None else str(mark)
 
     def set_sms_mark(self, ticket_id: str, mark: str) -> None:
         self._set(f"sms:{ticket_id}", mark, 7 * 86400)
+
+    def swap_sms_mark(self, ticket_id: str, expected: str, mark: str) -> bool:
+        if self._get(f"sms:{ticket_id}") != expected:
+            return False
+        self.set_sms_mark(ticket_id, mark)
+        return True
+
+    def park_sms(self, ticket_id: str, mark: str, pending_sms: bytes, ttl_s: int) -> None:
+        self.set_sms_mark(ticket_id, mark)
+        self._set(f"pending:{ticket_id}", bytes(pending_sms), ttl_s)
+        self._delete(f"form:{ticket_id}")
+
+    def load_pending(self, ticket_id: str) -> bytes | None:
+        pending: bytes | None = self._get(f"pending:{ticket_id}")
+        return pending
 
     def claim_notice(self, ticket_id: str) -> bool:
         key = f"notice:{ticket_id}"
@@ -276,7 +293,7 @@ class FakeStore:
         if sms_mark:
             self.set_sms_mark(ticket.id, sms_mark)
         self.set_status(ticket.id, status, now)
-        self._delete(f"form:{ticket.id}")
+        self._delete(f"form:{ticket.id}", f"pending:{ticket.id}")
         if give_back and ticket.quota:
             self._delete(f"quota:{ticket.quota['phone_h']}:{ticket.quota['service']}")
             if ticket.quota.get("id_h"):
@@ -358,7 +375,7 @@ class FakeSms:
         return f"msg-{len(self.sent)}"
 
     def last_code(self) -> str:
-        codes = [s.params["code"] for s in self.sent if s.template == "code"]
+        codes = [s.params["code"] for s in self.sent if s.template.startswith("code_")]
         assert codes, "no code SMS was sent"
         return codes[-1]
 
@@ -374,15 +391,29 @@ class FakeIdentity:
         return user
 
 
+@dataclass(frozen=True)
+class Scheduled:
+    ticket_id: str
+    attempt: int
+    token: str
+    delay_s: float
+
+
 class FakeQueue:
     def __init__(self, fail: bool = False) -> None:
         self.fail = fail
         self.enqueued: list[str] = []
+        self.scheduled: list[Scheduled] = []  # retries of throttled result SMS
 
     def enqueue_run_query(self, ticket_id: str) -> None:
         if self.fail:
             raise ConnectionError("broker down")
         self.enqueued.append(ticket_id)
+
+    def schedule_run_query(self, ticket_id: str, attempt: int, token: str, delay_s: float) -> None:
+        if self.fail:
+            raise ConnectionError("broker down")
+        self.scheduled.append(Scheduled(ticket_id, attempt, token, delay_s))
 
 
 @dataclass(frozen=True)

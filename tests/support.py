@@ -71,11 +71,27 @@ class Sandbox:
         )
         assert r.status_code == 204, r.text
 
+    def frequency(self, enabled: bool, **limits: int) -> None:
+        """Each provider's per-number limits (off by default); `tencent_daily=10` overrides one."""
+        named = {name.replace("_", ".", 1): value for name, value in limits.items()}
+        r = self.http.put(
+            f"{self.url}/_sandbox/sms/frequency",
+            json={"enabled": enabled, "limits": named},
+            timeout=5,
+        )
+        assert r.status_code == 204, r.text
+
+    def refusals(self, phone: str) -> list[dict[str, Any]]:
+        """The messages to this phone that a gateway refused (limits, templates), oldest first."""
+        r = self.http.get(f"{self.url}/_sandbox/sms/refusals", params={"phone": phone}, timeout=5)
+        assert r.status_code == 200, r.text
+        return r.json()["refusals"]  # type: ignore[no-any-return]
+
     def clear_faults(self) -> None:
         assert self.http.delete(f"{self.url}/_sandbox/faults", timeout=5).status_code == 204
 
     def last_code(self, phone: str) -> str:
-        codes = [m for m in self.sms(phone) if m["template"] == "code"]
+        codes = [m for m in self.sms(phone) if m["template"].startswith("code_")]
         assert codes, "no code SMS arrived"
         return str(codes[-1]["params"]["code"])
 

@@ -38,13 +38,17 @@ class AlipayTemplate:
             "data": json.dumps(alipay_data(notice, self._fields), ensure_ascii=False),
         }
         try:
-            answer = self._app.client().server_api(METHOD, biz_content=biz)
+            answer = self._app.server_api(METHOD, biz_content=biz)
         except AliPayValidationError:
             raise NoticeUnavailable("bad_signature") from None
         except AliPayException:  # the gateway refused the call itself (app id, signature)
             raise NoticeRefused("gateway_refused") from None
         except OSError:  # urllib's URLError and timeouts
             raise NoticeUnavailable("unreachable") from None
+        except (ValueError, AttributeError, TypeError):  # not JSON, or JSON of another shape
+            raise NoticeUnavailable("unreadable") from None
+        if not isinstance(answer, dict):
+            raise NoticeUnavailable("unreadable")
         _check(answer)
 
 

@@ -15,8 +15,10 @@ from adapters.sms.cloud import network_error, split_endpoint
 from app.ports import SmsError, SmsThrottled
 from notices.sms import MAX_PARAM_CHARS, Templates, fit_params
 
-# per-number limits (1 a minute, 5 an hour, 10 a day by default): the user should wait
+# per-number limits (1 a minute, 5 an hour, 10 a day by default): the user should wait. The
+# message names the window that refused, e.g. "触发小时级流控Permits:5".
 THROTTLED = frozenset({"isv.BUSINESS_LIMIT_CONTROL"})
+WINDOWS = (("分钟级", 60), ("小时级", 3600), ("天级", 86400))
 
 
 class AliyunSmsGateway:
@@ -57,11 +59,11 @@ class AliyunSmsGateway:
         try:
             body = self._sdk().send_sms(request).body
         except AlibabaCloudException as exc:  # the gateway answered 4xx/5xx: nothing was sent
-            raise _refusal(str(exc.code)) from None
+            raise _refusal(str(exc.code), str(exc.message)) from None
         except (UnretryableException, RetryError, OSError) as exc:  # transport (requests)
             raise network_error(str(exc)) from None
         if body.code != "OK":
-            raise _refusal(str(body.code))
+            raise _refusal(str(body.code), str(body.message or ""))
         return str(body.biz_id or "")
 
     def _sdk(self) -> Any:
@@ -86,6 +88,9 @@ def _json(params: Mapping[str, str]) -> str:
     return json.dumps(dict(params), ensure_ascii=False, separators=(",", ":"))
 
 
-def _refusal(code: str) -> SmsError:
+def _refusal(code: str, message: str = "") -> SmsError:
     """Per-number limits become SmsThrottled; bad parameters, templates or keys SmsError."""
-    return SmsThrottled(code) if code in THROTTLED else SmsError(code)
+    if code not in THROTTLED:
+        return SmsError(code)
+    wait = next((seconds for word, seconds in WINDOWS if word in message), 60)
+    return SmsThrottled(code, wait)

@@ -72,14 +72,15 @@ class SandboxSmsGateway:
 
 
 def _message_id(status: int, content: bytes) -> str:
-    if status == 429:
-        raise SmsThrottled("rate_limited")
     try:
         answer = json.loads(content)
     except ValueError:
         answer = {}
     if not isinstance(answer, dict):
         answer = {}
+    if status == 429:
+        wait = answer.get("retry_after")
+        raise SmsThrottled("rate_limited", wait if isinstance(wait, int) and wait > 0 else 60)
     if status != 200 or answer.get("code") != "OK":
         raise SmsError(f"HTTP {status} {answer.get('code', '')}")
     return str(answer.get("message_id", ""))

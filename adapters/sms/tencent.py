@@ -15,14 +15,15 @@ from adapters.sms.cloud import network_error, split_endpoint
 from app.ports import SmsError, SmsThrottled
 from notices.sms import Templates, fit_params
 
-THROTTLED = frozenset(
-    {
-        "LimitExceeded.PhoneNumberDailyLimit",
-        "LimitExceeded.PhoneNumberOneHourLimit",
-        "LimitExceeded.PhoneNumberThirtySecondLimit",
-        "LimitExceeded.PhoneNumberSameContentDailyLimit",
-    }
-)
+# Per-number limits, and the wait each one implies. DeliveryFrequencyLimit is the answer of the
+# account's frequency policy (控制台 → 国内短信 → 安全设置 / 发送频率限制): a throttle too.
+THROTTLED = {
+    "LimitExceeded.PhoneNumberDailyLimit": 86400,
+    "LimitExceeded.PhoneNumberOneHourLimit": 3600,
+    "LimitExceeded.PhoneNumberThirtySecondLimit": 30,
+    "LimitExceeded.PhoneNumberSameContentDailyLimit": 86400,
+    "LimitExceeded.DeliveryFrequencyLimit": 60,
+}
 NETWORK = ("ClientNetworkError", "ServerNetworkError")
 
 
@@ -96,4 +97,4 @@ class TencentSmsGateway:
 
 def _refusal(code: str) -> SmsError:
     """Per-number limits become SmsThrottled; a 5xx, bad parameters or keys SmsError."""
-    return SmsThrottled(code) if code in THROTTLED else SmsError(code)
+    return SmsThrottled(code, THROTTLED[code]) if code in THROTTLED else SmsError(code)

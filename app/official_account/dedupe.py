@@ -31,6 +31,9 @@ class SeenMessages:
     def key_of(self, incoming: Incoming) -> str:
         if incoming.msg_id:
             return keys.oa_message_seen(incoming.msg_id)
-        # events carry no MsgId: FromUserName + CreateTime, with the openid as a keyed hash
+        # Events carry no MsgId: FromUserName + CreateTime + Event + EventKey (api.md), so two
+        # events of one user in one second (a scan, then a menu click) are two. The openid and
+        # the event are keyed hashes: an EventKey is whatever a QR code or menu carries.
         openid_h = self._hasher.identifier("openid", incoming.user)
-        return keys.oa_event_seen(openid_h, incoming.create_time)
+        event_h = self._hasher.identifier("oa-event", f"{incoming.event}\n{incoming.key}")
+        return keys.oa_event_seen(openid_h, incoming.create_time, event_h[:12])

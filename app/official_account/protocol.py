@@ -68,8 +68,8 @@ class Incoming:
     account: str  # ToUserName: the official account's gh_ id
     create_time: int
     msg_id: int  # 0 for events
-    event: str = ""  # subscribe | subscribe_scan | click | view | ...
-    key: str = ""  # a CLICK event's key
+    event: str = ""  # subscribe | subscribe_scan | scan | click | view | ...
+    key: str = ""  # EventKey: a CLICK's key, a QR code's scene (without qrscene_)
     content: str = ""  # a text message's text
 
 
@@ -121,7 +121,7 @@ def read(message: Any) -> Incoming:
             create_time=int(message.time),
             msg_id=int(message.id),
             event=str(getattr(message, "event", "") or "").lower(),
-            key=_text_field(getattr(message, "key", "")),
+            key=_event_key(message),
             content=_text_field(getattr(message, "content", "")),
         )
     except _UNREADABLE:
@@ -183,6 +183,12 @@ def _parse_message(xml: str) -> Any:
     if message is None:
         raise Malformed()
     return message
+
+
+def _event_key(message: Any) -> str:
+    """EventKey: wechatpy names it `key` on most events and `scene_id` on QR-code scans."""
+    key = _text_field(getattr(message, "key", ""))
+    return key or _text_field(getattr(message, "scene_id", ""))
 
 
 def _text_field(value: Any) -> str:

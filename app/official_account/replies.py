@@ -50,7 +50,8 @@ KEYWORDS = (
 )
 # CLICK keys of app/data/menu.yaml. SERVICE is for accounts whose menu cannot use a view button.
 CLICK_KEYS = {"HOTLINES": "hotlines", "GUIDES": "guides", "SERVICE": "service"}
-WELCOME_EVENTS = ("subscribe", "subscribe_scan")
+# a new follower (subscribe, from a QR code or not) and an existing one who scans a QR code
+WELCOME_EVENTS = ("subscribe", "subscribe_scan", "scan")
 # what a person can send besides text (wechatpy's message types)
 OTHER_USER_MESSAGES = (
     "image",

@@ -13,6 +13,7 @@ from miniprogram_api.errors import error_response
 
 log = logging.getLogger(__name__)
 EXTENSION = "yzt_official_account"
+VERIFY_FILE = "yzt_wechat_verify_file"  # (file name, content), or None
 MAX_BODY_BYTES = 16 * 1024  # a WeChat message is a few KiB even in safe mode
 MESSAGES = {
     400: "消息格式有误",
@@ -34,6 +35,17 @@ def verify() -> Response:
         return _refuse(403, exc.code)
     response = Response(echostr, mimetype="text/plain")
     response.headers["X-Content-Type-Options"] = "nosniff"  # echostr is reflected
+    return response
+
+
+@blueprint.get("/MP_verify_<name>.txt")
+def domain_check(name: str) -> Response:
+    """WeChat fetches this file before it allows web OAuth on our domain (网页授权域名)."""
+    verify = current_app.extensions[VERIFY_FILE]
+    if verify is None or f"MP_verify_{name}.txt" != verify[0]:
+        return error_response(404, "not_found", "请求的资源不存在")
+    response = Response(verify[1], mimetype="text/plain")
+    response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
 

@@ -35,13 +35,15 @@ def request_code(ctx: Context, caller: Caller, data: Mapping[str, Any]) -> CodeS
             "code refused", extra={"service": form.service, "limit": limit, "retry_after": wait}
         )
         raise QuotaExceeded(wait, QuotaExceeded.MESSAGES.get(limit))
-    message = code_message(code, ctx.settings.code_ttl_s // 60, form.service)
+    message = code_message(code, form.service)
     try:
         ctx.sms.send(form.phone, message.template, message.params, secrets.token_hex(16))
     except SmsError as exc:
         ctx.store.cancel_code(issue)  # the user got nothing: give the quota back
         log.warning("code SMS not sent", extra={"error": type(exc).__name__})
-        raise SmsRateLimited() if isinstance(exc, SmsThrottled) else SmsUnavailable() from None
+        if isinstance(exc, SmsThrottled):
+            raise SmsRateLimited(exc.retry_after_s) from None
+        raise SmsUnavailable() from None
     log.info("code sent", extra={"service": form.service, "phone_h": issue.phone_h})
     return CodeSent(mask_phone(form.phone), ctx.settings.code_ttl_s)
 

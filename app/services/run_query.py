@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from functools import partial
@@ -21,63 +20,98 @@ from app.domain.outcomes import (
     decide_phone_cards,
 )
 from app.ports import (
+    Begun,
     Breaker,
-    NoticeError,
     PartnerRejected,
     PartnerUnavailable,
-    SmsError,
-    SmsUncertain,
     Ticket,
     Unsealable,
     breaker_changes,
 )
 from app.services.context import Context
-from notices.platform import build_notice
-from notices.sms import Message, outcome_message
+from app.services.delivery import Delivery, Run, deliver, notify, unseal
+from notices.sms import outcome_message
 
 log = logging.getLogger(__name__)
 FINAL_STATUSES = ("delivered", "failed")
-SMS_ATTEMPTS = 4
 T = TypeVar("T")
 
 
-async def run_query(ctx: Context, ticket_id: str) -> str | None:
-    """Run one ticket to its end; safe to run again for the same ticket (redelivery)."""
+async def run_query(ctx: Context, ticket_id: str, run: Run | None = None) -> str | None:
+    """Run one ticket to its end; safe to run again for the same ticket (redelivery).
+
+    "delivered" or "failed" once the end is recorded, "processing" while a throttled result
+    SMS waits for its retry, None when there was nothing (more) for this message to do.
+    """
+    run = run or Run()
     begun = ctx.store.begin(ticket_id, ctx.clock.now())
-    ticket, sealed = begun.ticket, begun.sealed_form
+    ticket = begun.ticket
     if ticket is None or ticket.status in FINAL_STATUSES:
         return None
+    started = time.monotonic()
     try:
-        # None: the form outlived its TTL. Unsealable: its epoch key is gone (a restart of the
-        # key store) or it was tampered with. Either way nothing can be computed or sent.
-        data = json.loads(ctx.form_sealer.open(sealed, ticket_id.encode())) if sealed else None
-    except Unsealable:
+        if begun.pending_sms is not None:  # a retry: the result was computed before
+            job: Delivery | None = unseal(ctx, ticket_id, begun.pending_sms)
+        elif begun.sealed_form is not None:
+            job = await compute(ctx, ticket, begun)
+        else:  # the form outlived its TTL
+            job = None
+    except Unsealable:  # its epoch key is gone (a key store restart), or it was tampered with
         log.warning("sealed form cannot be opened", extra={"ticket": ticket_id})
-        data = None
-    if data is None:
+        job = None
+    if job is None:  # nothing can be computed or sent
         ctx.store.finish(ticket, "failed", ctx.clock.now(), give_back=True, audit=_audit(ticket))
         return "failed"
+    status = await deliver(ctx, ticket, job, run)
+    if status is None or status == "waiting":
+        return "processing" if status else None
+    return await conclude(ctx, ticket, job, status, run, started)
+
+
+async def compute(ctx: Context, ticket: Ticket, begun: Begun) -> Delivery:
+    """Ask the partners and decide the outcome: the result SMS and what the audit keeps."""
+    assert begun.sealed_form is not None
+    data = json.loads(ctx.form_sealer.open(begun.sealed_form, ticket.id.encode()))
     recipient = str(data.pop("notify_to", ""))  # sealed with the form, only when notify is on
     form = QueryForm(**{**data, "service": Service(data["service"])})
     started = time.monotonic()
     deadline = started + ctx.settings.query_deadline_s
     outcome, timings = await evaluate(ctx, form, deadline, begun.breakers)
-    status = await deliver(ctx, ticket, form.phone, outcome_message(outcome))
-    notice = await notify(ctx, ticket, status, recipient)
-    give_back = status == "failed" or not outcome.kind.uses_quota
-    audit = _audit(ticket, outcome, timings, int((time.monotonic() - started) * 1000))
+    message = outcome_message(outcome)
+    return Delivery(
+        phone=form.phone,
+        template=message.template,
+        params=message.params,
+        outcome=str(outcome.kind),
+        uses_quota=outcome.kind.uses_quota,
+        timings=timings,
+        duration_ms=int((time.monotonic() - started) * 1000),
+        recipient=recipient,
+    )
+
+
+async def conclude(
+    ctx: Context, ticket: Ticket, job: Delivery, status: str, run: Run, started: float
+) -> str:
+    """The notice, then the end in one round trip: status, purge, quota, audit, marker."""
+    notice = await notify(ctx, ticket, status, job.recipient)
+    give_back = status == "failed" or not job.uses_quota
+    duration_ms = job.duration_ms + int((time.monotonic() - started) * 1000)
+    audit = _audit(ticket, job.outcome, job.timings, duration_ms)
     audit["notice"] = notice  # the count of notice failures, by reason, is read from here
+    audit["sms_retries"] = str(run.attempt)  # retries after a throttle
     sms_mark = "sent" if status == "delivered" else "failed"
     ctx.store.finish(ticket, status, ctx.clock.now(), give_back, audit, sms_mark)
-    ctx.metrics.query_finished(ticket.service, str(outcome.kind), status)
+    ctx.metrics.query_finished(ticket.service, job.outcome, status)
     log.info(
         "query finished",
         extra={
-            "ticket": ticket_id,
-            "outcome": outcome.kind,
+            "ticket": ticket.id,
+            "outcome": job.outcome,
             "status": status,
             "quota_given_back": give_back,
             "notice": notice,
+            "sms_retries": run.attempt,
         },
     )
     return status
@@ -174,88 +208,9 @@ async def gather_answers(
     return results
 
 
-async def deliver(ctx: Context, ticket: Ticket, phone: str, message: Message) -> str:
-    """Send the result SMS exactly once per ticket; "delivered" once the gateway took it.
-
-    A Redis marker, taken before sending, records how far the delivery got. A task delivered
-    again (a crash before the end was recorded) sends again only when that cannot make two:
-    after a delivery that failed for certain, or through an idempotent gateway (the ticket id is
-    its idempotency key). Otherwise it assumes the earlier delivery sent it: at most once.
-    """
-    idempotent = bool(getattr(ctx.sms, "idempotent", False))
-    if not ctx.store.claim_sms(ticket.id):
-        mark = ctx.store.sms_mark(ticket.id)
-        if mark == "sent" or (mark != "failed" and not idempotent):
-            return "delivered"
-        ctx.store.set_sms_mark(ticket.id, "sending")
-    status = await send_with_retries(ctx, ticket, phone, message, idempotent)
-    if status == "failed":  # now: a crash before finish must not read as "maybe sent"
-        ctx.store.set_sms_mark(ticket.id, "failed")
-    # "sent" is written by finish, in its round trip: a crash before it leaves "sending",
-    # which a redelivery reads as "maybe sent", as it should.
-    return status
-
-
-async def send_with_retries(
-    ctx: Context, ticket: Ticket, phone: str, message: Message, idempotent: bool
-) -> str:
-    """Up to SMS_ATTEMPTS sends, with exponential backoff and jitter between them."""
-    for attempt in range(SMS_ATTEMPTS):
-        if attempt:
-            await asyncio.sleep(min(8.0, 0.5 * 2 ** (attempt - 1)) * random.uniform(0.5, 1.0))
-        try:
-            await send_sms(ctx, phone, message, ticket.id)
-            return "delivered"
-        except SmsError as exc:
-            uncertain = isinstance(exc, SmsUncertain)
-            log.warning(
-                "result SMS not taken",
-                extra={
-                    "ticket": ticket.id,
-                    "attempt": attempt,
-                    "error": type(exc).__name__,
-                    "uncertain": uncertain,
-                },
-            )
-            if uncertain and not idempotent:
-                return "delivered"  # it may have gone out, and a resend could not be deduped
-    return "failed"
-
-
-async def send_sms(ctx: Context, phone: str, message: Message, key: str) -> None:
-    """On the event loop when the gateway adapter can (send_async), else in a thread: the
-    cloud SDKs are synchronous."""
-    send_async = getattr(ctx.sms, "send_async", None)
-    if send_async is not None:
-        await send_async(phone, message.template, message.params, key)
-    else:
-        await asyncio.to_thread(ctx.sms.send, phone, message.template, message.params, key)
-
-
-async def notify(ctx: Context, ticket: Ticket, status: str, recipient: str) -> str:
-    """The platform notice, at most once per ticket. Whatever the platform does, the query
-    goes on: the result is returned for the audit event and logged (never the recipient)."""
-    if not (ticket.notify and recipient and ctx.notifier is not None):
-        return "none"
-    if not ctx.store.claim_notice(ticket.id):
-        return "earlier"  # an earlier delivery of this task sent it, or tried to
-    notice = build_notice(ticket, status, ctx.clock.now())
-    extra = {"ticket": ticket.id, "platform": ticket.platform}
-    try:
-        sent = await asyncio.to_thread(ctx.notifier.send, ticket.platform, recipient, notice)
-    except NoticeError as exc:
-        log.warning("notice not sent", extra={**extra, "reason": exc.reason})
-        return f"failed:{exc.reason}"
-    except Exception:  # a bug in a notice channel must not undo the SMS
-        log.exception("notice failed unexpectedly", extra=extra)
-        return "failed:error"
-    log.info("notice sent" if sent else "notice channel off", extra=extra)
-    return "sent" if sent else "off"
-
-
 def _audit(
     ticket: Ticket,
-    outcome: Outcome | None = None,
+    outcome: str = "none",
     timings: Mapping[str, int] | None = None,
     duration_ms: int = 0,
 ) -> dict[str, str]:
@@ -266,7 +221,7 @@ def _audit(
         "user_h": ticket.owner_h,
         "phone_h": ticket.quota.get("phone_h", ""),
         "id_h": ticket.quota.get("id_h", ""),
-        "outcome": str(outcome.kind) if outcome else "none",
+        "outcome": outcome,
         "timings_ms": json.dumps(dict(timings or {}), sort_keys=True),
         "duration_ms": str(duration_ms),
     }

@@ -25,6 +25,9 @@ class HeldQueue:
     def enqueue_run_query(self, ticket_id: str) -> None:
         self.tickets.append(ticket_id)
 
+    def schedule_run_query(self, ticket_id: str, attempt: int, token: str, delay_s: float) -> None:
+        raise AssertionError("no retry is scheduled in these tests")
+
 
 def accept_held(ctx: Context, sandbox: Any, user_id: str) -> tuple[str, dict[str, Any]]:
     """A phone_cards query accepted through the use cases, its task held back: (ticket, form)."""

@@ -11,7 +11,7 @@ from tests.support import Sandbox, make_id, make_name, make_phone
 
 def login(client: Any, platform: str = "wechat", code: str | None = None) -> str:
     r = client.post(
-        "/api/v1/sessions", json={"platform": platform, "code": code or secrets.token_hex(6)}
+        "/api/v1/sessions", json={"platform": platform, "code": code or f"u{secrets.token_hex(6)}"}
     )
     assert r.status_code == 201, r.get_json()
     return str(r.get_json()["token"])

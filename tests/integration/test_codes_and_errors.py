@@ -71,6 +71,8 @@ def test_code_sms_uses_the_code_template(client, sandbox):
     message = sandbox.sms(form["phone"])[-1]
     code = message["params"]["code"]
     assert len(code) == 6 and code.isdigit()
+    # one variable, the code: both cloud providers allow no other in a 验证码 template
+    assert message["template"] == "code_internet_accounts" and message["params"] == {"code": code}
     assert message["text"] == (
         f"【一证通查】您的验证码为{code},5分钟内有效。您正在使用“互联网账号”"
         "查询服务,请勿将验证码告知他人。"

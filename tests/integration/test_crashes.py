@@ -70,7 +70,7 @@ def test_worker_killed_mid_query_is_redelivered_and_sends_one_sms(stack_env, own
         os.killpg(first.pid, signal.SIGKILL)  # the worker and its children, mid-query
         first.wait(10)
         sandbox.clear_faults()
-        assert [m["template"] for m in sandbox.sms(form["phone"])] == ["code"]
+        assert [m["template"] for m in sandbox.sms(form["phone"])] == ["code_phone_cards"]
         second = start_crashable_worker(env)
         result = sandbox.wait_for_sms(form["phone"], 2, timeout_s=90)[-1]
         assert result["template"] == "phone_cards_result"

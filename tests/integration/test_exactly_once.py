@@ -16,7 +16,7 @@ def test_rerun_after_crash_between_send_and_record_sends_once(settings, sandbox,
     ticket, form = accept_held(ctx, sandbox, "sbx_exactly_once")
     run_then_replay_crash(ctx, settings, ticket, redis_client)
     templates = [m["template"] for m in sandbox.sms(form["phone"])]
-    assert templates == ["code", "phone_cards_result"]
+    assert templates == ["code_phone_cards", "phone_cards_result"]
 
 
 def test_duplicate_deliveries_to_the_worker_send_one_sms(client, sandbox, settings):
@@ -26,4 +26,7 @@ def test_duplicate_deliveries_to_the_worker_send_one_sms(client, sandbox, settin
     for _ in range(3):
         queue.enqueue_run_query(ticket)
     time.sleep(1.5)  # the worker takes each duplicate within milliseconds
-    assert [m["template"] for m in sandbox.sms(form["phone"])] == ["code", "phone_cards_result"]
+    assert [m["template"] for m in sandbox.sms(form["phone"])] == [
+        "code_phone_cards",
+        "phone_cards_result",
+    ]

@@ -66,7 +66,10 @@ def test_one_sms_and_one_notice_on_the_users_platform(client, sandbox, redis_cli
     code = f"n{secrets.token_hex(5)}"
     ticket = query_with_notice(client, sandbox, form, platform, code)
     time.sleep(0.3)  # anything duplicated would have arrived by now
-    assert [m["template"] for m in sandbox.sms(form["phone"])] == ["code", "phone_cards_result"]
+    assert [m["template"] for m in sandbox.sms(form["phone"])] == [
+        "code_phone_cards",
+        "phone_cards_result",
+    ]
     [notice] = notices_of(sandbox, f"sbx_{code}")
     assert notice["channel"] == CHANNELS[platform]
     assert notice["template"] == f"sbx-{'mp' if platform == 'wechat' else 'alipay'}-result"
@@ -91,7 +94,10 @@ def test_h5_users_get_an_official_account_template_message(flask_app, worker, sa
     while not notices_of(sandbox, user) and time.monotonic() < deadline:
         time.sleep(0.05)
     time.sleep(0.3)
-    assert [m["template"] for m in messages] == ["code", "internet_accounts_result"]
+    assert [m["template"] for m in messages] == [
+        "code_internet_accounts",
+        "internet_accounts_result",
+    ]
     [notice] = notices_of(sandbox, user)
     assert notice["channel"] == "wechat_template" and notice["template"] == "sbx-oa-result"
     assert values(notice)["thing1"] == "互联网账号查询"
@@ -105,7 +111,10 @@ def test_a_user_without_authorisation_gets_the_sms_and_no_notice(
     form = phone_cards_person(sandbox)
     code = f"refuse{secrets.token_hex(4)}"  # the sandbox: no subscription left (43101)
     ticket = query_with_notice(client, sandbox, form, platform, code)
-    assert [m["template"] for m in sandbox.sms(form["phone"])] == ["code", "phone_cards_result"]
+    assert [m["template"] for m in sandbox.sms(form["phone"])] == [
+        "code_phone_cards",
+        "phone_cards_result",
+    ]
     assert notices_of(sandbox, f"sbx_{code}") == []
     assert audit_notice(redis_client, ticket) == "failed:no_authorisation"
 
@@ -121,7 +130,10 @@ def test_an_unreachable_platform_fails_only_the_notice(client, sandbox, redis_cl
     ticket = r.get_json()["ticket"]
     wait_status(client, token, ticket, "delivered")
     sandbox.clear_faults()
-    assert [m["template"] for m in sandbox.sms(form["phone"])] == ["code", "phone_cards_result"]
+    assert [m["template"] for m in sandbox.sms(form["phone"])] == [
+        "code_phone_cards",
+        "phone_cards_result",
+    ]
     assert notices_of(sandbox, f"sbx_{code}") == []
     assert audit_notice(redis_client, ticket).startswith("failed:")
 
@@ -146,6 +158,29 @@ def test_a_rotated_token_is_refreshed_and_the_notice_still_goes_once(client, san
     query_with_notice(client, sandbox, second, "wechat", code2)
     assert len(notices_of(sandbox, f"sbx_{code1}")) == 1
     assert len(notices_of(sandbox, f"sbx_{code2}")) == 1
+
+
+def test_an_expired_token_is_refreshed_once_and_the_notice_goes(client, sandbox, settings):
+    first = phone_cards_person(sandbox)
+    query_with_notice(client, sandbox, first, "wechat", f"exp{secrets.token_hex(4)}")
+    fetches = requests.get(f"{sandbox.url}/_sandbox/wechat/tokens", timeout=5).json()["fetches"]
+    # two hours later: WeChat answers 42001 to the token the worker holds
+    assert requests.post(f"{sandbox.url}/_sandbox/wechat/tokens/expire", timeout=5).ok
+    second, code = phone_cards_person(sandbox), f"exp{secrets.token_hex(4)}"
+    query_with_notice(client, sandbox, second, "wechat", code)
+    assert len(notices_of(sandbox, f"sbx_{code}")) == 1
+    after = requests.get(f"{sandbox.url}/_sandbox/wechat/tokens", timeout=5).json()["fetches"]
+    assert after[settings.wechat_mp_appid] == fetches[settings.wechat_mp_appid] + 1
+
+
+@pytest.mark.parametrize(("prefix", "errcode"), [("noticebusy", -1), ("noticefreq", 45011)])
+def test_wechat_busy_or_rate_limited_fails_the_notice_not_the_query(
+    client, sandbox, redis_client, prefix, errcode
+):
+    form = phone_cards_person(sandbox)
+    ticket = query_with_notice(client, sandbox, form, "wechat", f"{prefix}{secrets.token_hex(4)}")
+    assert [m["template"] for m in sandbox.sms(form["phone"])][-1] == "phone_cards_result"
+    assert audit_notice(redis_client, ticket) == f"failed:errcode_{errcode}"
 
 
 def test_no_notice_without_notify(client, sandbox):

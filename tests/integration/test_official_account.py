@@ -16,11 +16,18 @@ from app.services.catalogue import hotlines
 from tests.fakes import FixedClock
 from tests.official_account.samples import (
     DECRYPT_APPID,
-    DECRYPT_BODY,
     DECRYPT_NONCE,
     DECRYPT_TIMESTAMP,
     DECRYPT_TOKEN,
     SAMPLE_AES_KEY,
+    SAMPLE_FROM_XML,
+    WECHATPY_AES_KEY,
+    WECHATPY_APPID,
+    WECHATPY_BODY,
+    WECHATPY_MSG_SIGNATURE,
+    WECHATPY_NONCE,
+    WECHATPY_TIMESTAMP,
+    WECHATPY_TOKEN,
     sample_args,
 )
 from tests.official_account.wechat import (
@@ -119,6 +126,35 @@ def test_events(oa_client, settings):
         assert (r.status_code, r.get_data(as_text=True)) == (200, "success")
 
 
+def scan_xml(user: str, scene: str, create_time: int) -> str:
+    """An existing follower scans a QR code: WeChat's SCAN event, with the code's ticket."""
+    return event_xml(user, "SCAN", scene, create_time).replace(
+        "</xml>",
+        "<Ticket><![CDATA[gQH47joAAAAAAAAAASxodHRwOi8vd2VpeGluLnFxLmNvbS9xLzA]]></Ticket></xml>",
+    )
+
+
+def test_an_existing_follower_who_scans_a_qr_code_gets_the_welcome(oa_client, settings):
+    user, now = new_openid(), int(time.time())
+    welcome = reply_of(post_plain(oa_client, settings, event_xml(user, "subscribe")))["Content"]
+    scanned = reply_of(post_plain(oa_client, settings, scan_xml(user, "bj-cy-police-01", now + 1)))
+    assert scanned["Content"] == welcome and links(settings)["service"] in welcome
+    by_qr = event_xml(new_openid(), "subscribe", "qrscene_bj-cy-police-01", now)  # a new follower
+    assert reply_of(post_plain(oa_client, settings, by_qr))["Content"] == welcome
+
+
+def test_two_events_of_one_user_in_one_second_are_two_events(oa_client, settings):
+    user, now = new_openid(), int(time.time())
+    scan = scan_xml(user, "bj-cy-police-01", now)
+    click = event_xml(user, "CLICK", "HOTLINES", now)
+    guides = event_xml(user, "CLICK", "GUIDES", now)
+    assert "一证通查" in reply_of(post_plain(oa_client, settings, scan))["Content"]
+    assert "95017" in reply_of(post_plain(oa_client, settings, click))["Content"]
+    assert links(settings)["guides"] in reply_of(post_plain(oa_client, settings, guides))["Content"]
+    for retried in (scan, click, guides):  # WeChat's retries of each are still answered once
+        assert post_plain(oa_client, settings, retried).get_data(as_text=True) == "success"
+
+
 def test_anything_else_gets_help(oa_client, settings):
     reply = reply_of(post_plain(oa_client, settings, text_xml(new_openid(), "你好", new_msg_id())))
     assert reply["Content"] == HELP
@@ -143,31 +179,61 @@ def test_safe_mode_event(oa_client, settings):
     assert "一证通查" in reply["Content"]
 
 
-def test_the_official_sample_through_the_callback(settings):
-    """WeChat's published sample message, sent at its own time to an account with its keys."""
-    sample = replace(
-        settings,
-        wechat_oa_token=DECRYPT_TOKEN,
-        wechat_oa_aes_key=SAMPLE_AES_KEY,
-        wechat_oa_appid=DECRYPT_APPID,
-    )
+def known_answer_app(settings, token: str, aes_key: str, appid: str, timestamp: str):  # type: ignore[no-untyped-def]
+    """The app as an account with the vector's keys, its clock at the vector's own time."""
     from app import create_app
 
-    ctx = replace(build_context(sample), clock=FixedClock(int(DECRYPT_TIMESTAMP) + 2))
-    client = create_app(ctx).test_client()
+    account = replace(
+        settings, wechat_oa_token=token, wechat_oa_aes_key=aes_key, wechat_oa_appid=appid
+    )
+    ctx = replace(build_context(account), clock=FixedClock(int(timestamp) + 2))
+    return account, create_app(ctx).test_client()
+
+
+def test_the_official_sample_through_the_callback(settings):
+    """WeChat's published Sample.py message, its from_xml posted byte for byte, at its own time
+    to an account with its keys: answered, encrypted, to the user inside the ciphertext."""
+    sample, client = known_answer_app(
+        settings, DECRYPT_TOKEN, SAMPLE_AES_KEY, DECRYPT_APPID, DECRYPT_TIMESTAMP
+    )
     query = {
         **sample_args(),
         "signature": signature(DECRYPT_TOKEN, DECRYPT_TIMESTAMP, DECRYPT_NONCE),
     }
-    response = client.post(CALLBACK, query_string=query, data=DECRYPT_BODY, content_type="text/xml")
+    response = client.post(
+        CALLBACK, query_string=query, data=SAMPLE_FROM_XML, content_type="text/xml"
+    )
     reply = open_sealed(crypto_of(sample), response)
     assert (reply["ToUserName"], reply["FromUserName"]) == (
         "oyORnuP8q7ou2gfYjqLzSIWZf0rs",
         "gh_10f6c3c3ac5a",
     )
     assert reply["Content"] == HELP  # the sample's text is "abcdteT"
-    again = client.post(CALLBACK, query_string=query, data=DECRYPT_BODY, content_type="text/xml")
+    again = client.post(CALLBACK, query_string=query, data=SAMPLE_FROM_XML, content_type="text/xml")
     assert again.get_data(as_text=True) == "success"
+
+
+def test_wechatpys_own_vector_through_the_callback(settings):
+    """wechatpy's tests/test_crypto.py message, posted byte for byte with its msg_signature."""
+    account, client = known_answer_app(
+        settings, WECHATPY_TOKEN, WECHATPY_AES_KEY, WECHATPY_APPID, WECHATPY_TIMESTAMP
+    )
+    query = {
+        "timestamp": WECHATPY_TIMESTAMP,
+        "nonce": WECHATPY_NONCE,
+        "encrypt_type": "aes",
+        "msg_signature": WECHATPY_MSG_SIGNATURE,
+        "signature": signature(WECHATPY_TOKEN, WECHATPY_TIMESTAMP, WECHATPY_NONCE),
+    }
+    response = client.post(
+        CALLBACK, query_string=query, data=WECHATPY_BODY, content_type="text/xml"
+    )
+    reply = open_sealed(crypto_of(account), response)
+    assert (reply["ToUserName"], reply["FromUserName"]) == ("messense", WECHATPY_APPID)
+    assert reply["Content"] == HELP  # the vector's text is "test"
+    forged = {**query, "msg_signature": "0" * 40}
+    r = client.post(CALLBACK, query_string=forged, data=WECHATPY_BODY, content_type="text/xml")
+    assert r.status_code == 403
 
 
 # --- retries and replays ------------------------------------------------------------------------
@@ -223,3 +289,29 @@ def test_the_links_in_the_replies_lead_to_pages(oa_client, settings):
     for url in links(settings).values():
         path = url.removeprefix(settings.public_url.rstrip("/"))
         assert oa_client.get(path).status_code in (200, 302), path
+
+
+def test_the_web_oauth_domain_check_file_is_served(oa_client, settings):
+    """WeChat fetches MP_verify_<x>.txt from the domain before allowing web OAuth on it."""
+    name, content = settings.wechat_web_verify_file.split(":", 1)
+    r = oa_client.get(f"/{name}")
+    assert (r.status_code, r.get_data(as_text=True), r.mimetype) == (200, content, "text/plain")
+    for other in ("/MP_verify_other.txt", "/MP_verify_.txt", "/MP_verify_x.html"):
+        r = oa_client.get(other)
+        assert r.status_code == 404 and r.get_json()["error"]["code"] == "not_found"
+
+
+def test_the_domain_check_file_setting_is_checked_at_start():
+    from app.config import ConfigError
+    from app.official_account import verify_file
+
+    assert verify_file("MP_verify_AbC123.txt:AbC123") == ("MP_verify_AbC123.txt", "AbC123")
+    assert verify_file("") is None
+    for bad in (
+        "MP_verify_x.txt",
+        "verify.txt:abc",
+        "MP_verify_../x.txt:abc",
+        "MP_verify_x.txt:a b",
+    ):
+        with pytest.raises(ConfigError, match="WECHAT_WEB_VERIFY_FILE"):
+            verify_file(bad)

@@ -19,10 +19,11 @@ from app.ports import PlatformUser, SmsError, SmsThrottled, SmsUncertain
 from app.services import codes
 from app.services.context import Caller
 from tests.integration.crash_replay import accept_held, run_then_replay_crash
-from tests.integration.flows import phone_cards_person
+from tests.integration.flows import login, phone_cards_person, request_code
 from tests.support import Sandbox, make_phone
 
-CODE_PARAMS = {"code": "482913", "minutes": "5", "service_name": "移动电话卡"}
+CODE_PARAMS = {"code": "482913"}
+CODE = "code_phone_cards"
 
 
 def gateway(settings: Settings, provider: str, **changes: Any) -> Any:
@@ -38,7 +39,7 @@ def raw_requests(sandbox: Sandbox, provider: str) -> list[dict[str, Any]]:
 
 def test_aliyun_sends_exactly_this_request(settings, sandbox):
     phone = make_phone()
-    message_id = gateway(settings, "aliyun").send(phone, "code", CODE_PARAMS, "key-aliyun-1")
+    message_id = gateway(settings, "aliyun").send(phone, CODE, CODE_PARAMS, "key-aliyun-1")
     assert message_id
     raw = raw_requests(sandbox, "aliyun")[-1]
     assert (raw["method"], raw["path"], raw["body"]) == ("POST", "/", "")
@@ -47,7 +48,7 @@ def test_aliyun_sends_exactly_this_request(settings, sandbox):
         "PhoneNumbers": phone,
         "SignName": "一证通查",
         "TemplateCode": "SMS_480000001",
-        "TemplateParam": '{"code":"482913","minutes":"5","service_name":"移动电话卡"}',
+        "TemplateParam": '{"code":"482913"}',
     }
     headers = raw["headers"]
     assert headers["x-acs-action"] == "SendSms"
@@ -59,7 +60,7 @@ def test_aliyun_sends_exactly_this_request(settings, sandbox):
         "ACS3-HMAC-SHA256 Credential=sandbox-aliyun-ak,SignedHeaders=accept;host;"
     )
     [message] = sandbox.sms(phone)
-    assert message["template"] == "code" and message["params"] == CODE_PARAMS
+    assert message["template"] == CODE and message["params"] == CODE_PARAMS
     assert message["text"] == (
         "【一证通查】您的验证码为482913,5分钟内有效。您正在使用“移动电话卡”查询服务,请勿将验证码告知他人。"
     )
@@ -67,7 +68,7 @@ def test_aliyun_sends_exactly_this_request(settings, sandbox):
 
 def test_tencent_sends_exactly_this_request(settings, sandbox):
     phone = make_phone()
-    gateway(settings, "tencent").send(phone, "code", CODE_PARAMS, "key-tencent-1")
+    gateway(settings, "tencent").send(phone, CODE, CODE_PARAMS, "key-tencent-1")
     raw = raw_requests(sandbox, "tencent")[-1]
     assert (raw["method"], raw["path"], raw["query"]) == ("POST", "/", {})
     assert json.loads(raw["body"]) == {
@@ -75,7 +76,7 @@ def test_tencent_sends_exactly_this_request(settings, sandbox):
         "SmsSdkAppId": "1400000000",
         "TemplateId": "2000001",
         "SignName": "一证通查",
-        "TemplateParamSet": ["482913", "5", "移动电话卡"],  # the template text's order
+        "TemplateParamSet": ["482913"],  # one variable: Tencent allows 0-6 digits in a code
         "SessionContext": "key-tencent-1",
     }
     headers = raw["headers"]
@@ -116,13 +117,88 @@ def test_bad_keys_and_settings_are_refusals_and_nothing_is_sent(
 
 @pytest.mark.parametrize(
     ("provider", "code"),
-    [("aliyun", "isv.BUSINESS_LIMIT_CONTROL"), ("tencent", "LimitExceeded.PhoneNumberDailyLimit")],
+    [
+        ("aliyun", "isv.BUSINESS_LIMIT_CONTROL"),
+        # the answer of Tencent's frequency policy (安全设置 / 发送频率限制): a throttle too
+        ("tencent", "LimitExceeded.DeliveryFrequencyLimit"),
+    ],
 )
 def test_per_number_limits_are_throttled(settings, sandbox, provider, code):
     sandbox.fault("sms", "limit")
     with pytest.raises(SmsThrottled) as info:
-        gateway(settings, provider).send(make_phone(), "code", CODE_PARAMS, "key-limit")
-    assert str(info.value) == code
+        gateway(settings, provider).send(make_phone(), CODE, CODE_PARAMS, "key-limit")
+    assert str(info.value) == code and info.value.retry_after_s == 60
+
+
+def test_alibabas_default_limits_throttle_a_second_code_within_a_minute(settings, sandbox):
+    sandbox.frequency(True)
+    phone, sms = make_phone(), gateway(settings, "aliyun")
+    sms.send(phone, CODE, CODE_PARAMS, "k1")
+    with pytest.raises(SmsThrottled) as info:
+        sms.send(phone, "code_internet_accounts", CODE_PARAMS, "k2")  # same signature, same number
+    assert str(info.value) == "isv.BUSINESS_LIMIT_CONTROL" and info.value.retry_after_s == 60
+    sms.send(phone, "mismatch", {}, "k3")  # a notification: 50 a day per template
+    assert [r["code"] for r in sandbox.refusals(phone)] == ["aliyun.minute"]
+
+
+def test_tencents_default_limits_allow_two_messages_a_day(settings, sandbox):
+    """Tencent's default policy: 2 a calendar day per number; a query already sends two."""
+    sandbox.frequency(True)
+    phone, sms = make_phone(), gateway(settings, "tencent")
+    sms.send(phone, CODE, CODE_PARAMS, "k1")
+    sms.send(phone, "mismatch", {}, "k2")
+    with pytest.raises(SmsThrottled) as info:
+        sms.send(phone, "unavailable", {}, "k3")
+    assert str(info.value) == "LimitExceeded.PhoneNumberDailyLimit"
+    assert info.value.retry_after_s == 86400
+    assert [m["template"] for m in sandbox.sms(phone)] == [CODE, "mismatch"]
+
+
+@pytest.mark.parametrize(
+    ("provider", "params", "code"),
+    [
+        ("aliyun", {"code": "12345a"}, "isv.TEMPLATE_PARAMS_ILLEGAL"),
+        ("aliyun", {"code": "123"}, "isv.TEMPLATE_PARAMS_ILLEGAL"),
+        ("tencent", {"code": "12a456"}, "InvalidParameterValue.TemplateParameterFormatError"),
+    ],
+)
+def test_a_code_value_the_provider_refuses(settings, sandbox, provider, params, code):
+    phone = make_phone()
+    with pytest.raises(SmsError) as info:
+        gateway(settings, provider).send(phone, CODE, params, "k-bad")
+    assert str(info.value) == code and not isinstance(info.value, SmsThrottled)
+    assert sandbox.sms(phone) == [] and [r["code"] for r in sandbox.refusals(phone)] == [code]
+
+
+@pytest.mark.parametrize("provider", ["aliyun", "tencent"])
+def test_a_code_through_the_api_reaches_the_phone_with_one_variable(
+    settings, sandbox, worker, provider
+):
+    from app import create_app
+
+    client = create_app(replace(settings, sms_provider=provider)).test_client()
+    form = phone_cards_person(sandbox)
+    assert request_code(client, login(client), form).status_code == 202
+    [message] = sandbox.sms(form["phone"])
+    assert message["template"] == CODE and list(message["params"]) == ["code"]
+    assert message["text"].startswith(f"【一证通查】您的验证码为{message['params']['code']},5分钟")
+
+
+@pytest.mark.parametrize("provider", ["aliyun", "tencent"])
+def test_a_throttled_code_is_429_with_retry_after_and_the_quota_back(
+    settings, sandbox, worker, provider
+):
+    from app import create_app
+
+    client = create_app(replace(settings, sms_provider=provider)).test_client()
+    token, form = login(client), phone_cards_person(sandbox)
+    sandbox.fault("sms", "limit")
+    r = request_code(client, token, form)
+    assert r.status_code == 429 and r.headers["Retry-After"] == "60"
+    assert r.get_json()["error"]["code"] == "sms_rate_limited"
+    assert r.get_json()["error"]["retry_after"] == 60
+    sandbox.clear_faults()
+    assert request_code(client, token, form).status_code == 202  # the quota came back
 
 
 @pytest.mark.parametrize("provider", ["aliyun", "tencent"])
@@ -168,7 +244,7 @@ def test_a_query_through_a_cloud_gateway_sends_one_result_even_when_run_again(
     ticket, form = accept_held(ctx, sandbox, f"sbx_cloud_{provider}")
     run_then_replay_crash(ctx, settings, ticket, redis_client)
     messages = sandbox.sms(form["phone"])
-    assert [m["template"] for m in messages] == ["code", "phone_cards_result"]
+    assert [m["template"] for m in messages] == ["code_phone_cards", "phone_cards_result"]
     assert messages[-1]["text"].startswith("【一证通查】您查询的证件号码名下共有在网移动电话卡1张")
 
 
@@ -180,7 +256,7 @@ def test_the_sandbox_gateway_sends_the_same_on_the_event_loop(settings, sandbox)
 
     async def attempt(phone: str, key: str) -> str | type[Exception]:
         try:
-            return str(await sms.send_async(phone, "code", CODE_PARAMS, key))
+            return str(await sms.send_async(phone, CODE, CODE_PARAMS, key))
         except SmsError as exc:
             return type(exc)
 
@@ -188,7 +264,7 @@ def test_the_sandbox_gateway_sends_the_same_on_the_event_loop(settings, sandbox)
         phone = make_phone()
         first = await attempt(phone, "key-async")
         assert isinstance(first, str) and first == await attempt(phone, "key-async")
-        assert [m["template"] for m in sandbox.sms(phone)] == ["code"]  # deduped on the key
+        assert [m["template"] for m in sandbox.sms(phone)] == [CODE]  # deduped on the key
         for fault, expected in (
             ("limit", SmsThrottled),
             ("error", SmsError),

@@ -118,3 +118,26 @@ def test_the_audit_stream_expires_and_is_trimmed_by_age(store: RedisStore) -> No
     store.finish(ticket, "delivered", time.time(), False, {"ticket": ticket.id})
     ids = [entry_id for entry_id, _ in store.redis.xrange(keys.audit_stream(), count=10)]
     assert old not in ids
+
+
+def test_a_throttled_sms_is_parked_with_the_form_gone_and_begin_finds_it(
+    store: RedisStore,
+) -> None:
+    phone_h = secrets.token_hex(12)
+    store.issue_code(issue(phone_h))
+    ticket = ticket_for(store, phone_h)
+    store.redeem_code("phone_cards", phone_h, "digest", 3, ticket, b"sealed", 60, 10)
+    assert store.claim_sms(ticket.id) and store.sms_mark(ticket.id) == "sending"
+    store.park_sms(ticket.id, "waiting:1", b"pending", ttl_s=100)
+    assert store.sms_mark(ticket.id) == "waiting:1"
+    assert store.redis.ttl(keys.pending_sms(ticket.id)) in range(90, 101)
+    store.redis.hset(keys.ticket(ticket.id), "status", "accepted")
+    begun = store.begin(ticket.id, 130.0)  # a retry: the form is gone, the SMS waits
+    assert (begun.sealed_form, begun.pending_sms) == (None, b"pending")
+    assert store.get_ticket(ticket.id).status == "processing"  # type: ignore[union-attr]
+    # of two copies of the retry, one takes the delivery
+    assert store.swap_sms_mark(ticket.id, "waiting:1", "sending:a")
+    assert not store.swap_sms_mark(ticket.id, "waiting:1", "sending:b")
+    assert store.sms_mark(ticket.id) == "sending:a"
+    store.finish(ticket, "delivered", 131.0, give_back=False, audit={}, sms_mark="sent")
+    assert not store.redis.exists(keys.pending_sms(ticket.id))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -16,6 +17,7 @@ from alipay.utils import AliPayConfig
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
+from adapters.alipay_app import china_now
 from tests.sandbox.conftest import LiveSandbox, set_fault
 
 MP = ("wx_sandbox_mp", "sandbox-mp-secret")
@@ -78,6 +80,30 @@ def test_token_rotates_but_stable_token_does_not(live: LiveSandbox) -> None:
     assert forced["access_token"] != second["access_token"]
 
 
+@pytest.mark.parametrize(
+    ("code", "errcode"),
+    [("used-1", 40163), ("risky-1", 40226), ("freq-1", 45011), ("busy-1", -1), ("stale-1", 40001)],
+)
+def test_jscode2session_answers_each_documented_errcode(
+    live: LiveSandbox, code: str, errcode: int
+) -> None:
+    query = {"appid": MP[0], "secret": MP[1], "js_code": code, "grant_type": "authorization_code"}
+    answer = requests.get(live.url("/sns/jscode2session"), params=query, timeout=5).json()
+    assert answer["errcode"] == errcode and answer["errmsg"]
+
+
+def test_jscode2session_can_answer_without_openid_or_without_json(live: LiveSandbox) -> None:
+    query = {"appid": MP[0], "secret": MP[1], "grant_type": "authorization_code"}
+    answer = requests.get(
+        live.url("/sns/jscode2session"), params={**query, "js_code": "noopenid-1"}, timeout=5
+    )
+    assert "openid" not in answer.json() and "errcode" not in answer.json()
+    page = requests.get(
+        live.url("/sns/jscode2session"), params={**query, "js_code": "nojson-1"}, timeout=5
+    )
+    assert page.status_code == 200 and page.text.startswith("<html>")
+
+
 def test_wechat_error_fault(live: LiveSandbox) -> None:
     set_fault(live, "wechat", "error")
     with pytest.raises(WeChatClientException):
@@ -87,10 +113,18 @@ def test_wechat_error_fault(live: LiveSandbox) -> None:
 # --- Alipay -------------------------------------------------------------------------------
 
 
+class ChinaTimeAliPay(AliPay):  # type: ignore[misc]
+    """The SDK stamps local time; Alipay reads China time (the app stamps it the same way)."""
+
+    def build_body(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        body: dict[str, Any] = super().build_body(*args, **kwargs)
+        return {**body, "timestamp": kwargs.get("timestamp", china_now())}
+
+
 def _alipay(
     live: LiveSandbox, keys_dir: Path, app_key: str = "app", alipay_key: str = "alipay"
 ) -> AliPay:
-    client = AliPay(
+    client = ChinaTimeAliPay(
         appid="2021000000000001",
         app_private_key_string=(keys_dir / f"{app_key}_private.pem").read_text(),
         alipay_public_key_string=(keys_dir / f"{alipay_key}_public.pem").read_text(),
@@ -152,6 +186,50 @@ def test_gateway_accepts_a_post_form(live: LiveSandbox, keys_dir: Path) -> None:
     raw = requests.post(client._gateway, data=form, timeout=5).text
     answer = client._verify_and_return_sync_response(raw, "alipay_system_oauth_token_response")
     assert answer["user_id"] == "sbx_Y"
+
+
+@pytest.mark.parametrize(
+    ("code", "sub_code"),
+    [
+        ("expired-1", "isv.code-expired"),
+        ("authcode-1", "invalid-auth-code"),
+        ("appid-1", "isv.invalid-app-id"),
+        ("unknown-1", "isp.unknow-error"),
+    ],
+)
+def test_oauth_token_answers_each_documented_error(
+    live: LiveSandbox, keys_dir: Path, code: str, sub_code: str
+) -> None:
+    with pytest.raises(AliPayException) as raised:
+        _alipay(live, keys_dir).server_api(OAUTH, grant_type="authorization_code", code=code)
+    assert f'"sub_code":"{sub_code}"' in str(raised.value)
+
+
+@pytest.mark.parametrize(("code", "sub_code"), [("inbody-1", "isv.code-invalid"),
+                                                 ("inbodybusy-1", "isp.unknow-error")])  # fmt: skip
+def test_an_error_signed_inside_the_normal_answer(
+    live: LiveSandbox, keys_dir: Path, code: str, sub_code: str
+) -> None:
+    answer = _alipay(live, keys_dir).server_api(OAUTH, grant_type="authorization_code", code=code)
+    assert answer["sub_code"] == sub_code and "user_id" not in answer  # verified, but no user
+
+
+def test_no_json_and_a_bad_signature(live: LiveSandbox, keys_dir: Path) -> None:
+    client = _alipay(live, keys_dir)
+    with pytest.raises(ValueError):  # the SDK's json.loads
+        client.server_api(OAUTH, grant_type="authorization_code", code="nojson-1")
+    with pytest.raises(AliPayValidationError):
+        client.server_api(OAUTH, grant_type="authorization_code", code="wrongsign-1")
+
+
+def test_a_timestamp_that_is_not_china_time_is_refused(live: LiveSandbox, keys_dir: Path) -> None:
+    client = _alipay(live, keys_dir)
+    eight_hours_off = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")  # UTC read as China time
+    with pytest.raises(AliPayException) as raised:
+        client.server_api(
+            OAUTH, grant_type="authorization_code", code="X", timestamp=eight_hours_off
+        )
+    assert "isv.invalid-timestamp" in str(raised.value)
 
 
 def test_alipay_fault(live: LiveSandbox, keys_dir: Path) -> None:

@@ -32,6 +32,14 @@ from tests.official_account.samples import (
     ENCRYPT_PLAINTEXT,
     ENCRYPT_RANDOM,
     SAMPLE_AES_KEY,
+    SAMPLE_FROM_XML,
+    WECHATPY_AES_KEY,
+    WECHATPY_APPID,
+    WECHATPY_BODY,
+    WECHATPY_MSG_SIGNATURE,
+    WECHATPY_NONCE,
+    WECHATPY_TIMESTAMP,
+    WECHATPY_TOKEN,
     sample_args,
 )
 
@@ -56,6 +64,26 @@ def test_the_official_sample_ciphertext_decrypts_to_its_text_message():
         msg_id=6054768590064713728,
         content="abcdteT",
     )
+
+
+def test_the_published_sample_envelope_opens_to_the_same_message():
+    """Sample.py's from_xml repeats the plain fields beside Encrypt: only the ciphertext counts."""
+    crypto = WeChatCrypto(DECRYPT_TOKEN, SAMPLE_AES_KEY, DECRYPT_APPID)
+    assert open_safe(crypto, SAMPLE_FROM_XML, sample_args()) == open_safe(
+        crypto, DECRYPT_BODY, sample_args()
+    )
+
+
+def test_wechatpys_vector_decrypts_to_its_text_message():
+    crypto = WeChatCrypto(WECHATPY_TOKEN, WECHATPY_AES_KEY, WECHATPY_APPID)
+    args = {
+        "timestamp": WECHATPY_TIMESTAMP,
+        "nonce": WECHATPY_NONCE,
+        "msg_signature": WECHATPY_MSG_SIGNATURE,
+    }
+    incoming = open_safe(crypto, WECHATPY_BODY, args)
+    assert (incoming.kind, incoming.user, incoming.content) == ("text", "messense", "test")
+    assert (incoming.create_time, incoming.msg_id) == (1411525903, 4363689963896700987)
 
 
 def test_the_official_sample_is_refused_under_another_token_or_appid():
@@ -128,6 +156,14 @@ def test_open_plain_reads_text_and_events():
     assert (text.kind, text.content, text.msg_id, text.user) == ("text", "客服", 77, "o_user-1")
     click = open_plain(xml_message(**BASE, MsgType="event", Event="CLICK", EventKey="GUIDES"))
     assert (click.kind, click.event, click.key, click.msg_id) == ("event", "click", "GUIDES", 0)
+    scan = open_plain(
+        xml_message(**BASE, MsgType="event", Event="SCAN", EventKey="ch-1", Ticket="t")
+    )
+    assert (scan.event, scan.key) == ("scan", "ch-1")  # wechatpy calls the EventKey scene_id
+    qr = open_plain(
+        xml_message(**BASE, MsgType="event", Event="subscribe", EventKey="qrscene_ch-1")
+    )
+    assert (qr.event, qr.key) == ("subscribe_scan", "ch-1")
 
 
 BILLION_LAUGHS = (

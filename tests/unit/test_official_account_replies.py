@@ -63,6 +63,7 @@ def test_events():
     welcome = REPLIES.for_message(event("subscribe"))
     assert welcome is not None and "一证通查" in welcome and SERVICE_URL in welcome
     assert REPLIES.for_message(event("subscribe_scan", "42")) == welcome
+    assert REPLIES.for_message(event("scan", "42")) == welcome  # an existing follower scans
     assert GUIDES_URL in (REPLIES.for_message(event("click", "GUIDES")) or "")
     assert SERVICE_URL in (REPLIES.for_message(event("click", "SERVICE")) or "")
     assert REPLIES.for_message(event("click", "SOMETHING_ELSE")) == HELP

@@ -17,7 +17,14 @@ from app.domain.outcomes import (
     decide_phone_cards,
 )
 from app.domain.providers import load_registry
-from notices.sms import Message, Templates, code_message, load_templates, outcome_message
+from notices.sms import (
+    Message,
+    Templates,
+    check_code_templates,
+    code_message,
+    load_templates,
+    outcome_message,
+)
 from tests.unit.test_outcomes import COMPANIES, OPERATORS, REG, REGISTRY_DATA, cards, counts
 
 TEMPLATES: Templates = load_templates()
@@ -33,12 +40,15 @@ def rendered(outcome: Outcome) -> str:
 
 
 def test_code_message_wording() -> None:
-    text = TEMPLATES.render(code_message("123456", 5, Service.PHONE_CARDS))
-    assert text == (
+    message = code_message("123456", Service.PHONE_CARDS)
+    assert message == Message("code_phone_cards", {"code": "123456"})  # the one variable
+    assert TEMPLATES.render(message) == (
         "【一证通查】您的验证码为123456,5分钟内有效。"
         "您正在使用“移动电话卡”查询服务,请勿将验证码告知他人。"
     )
-    text = TEMPLATES.render(code_message("000042", 5, Service.INTERNET_ACCOUNTS))
+    message = code_message("000042", Service.INTERNET_ACCOUNTS)
+    assert message.template == "code_internet_accounts"
+    text = TEMPLATES.render(message)
     assert text == (
         "【一证通查】您的验证码为000042,5分钟内有效。"
         "您正在使用“互联网账号”查询服务,请勿将验证码告知他人。"
@@ -168,7 +178,8 @@ def test_every_template_has_a_gateway_id_and_known_placeholders() -> None:
     products = {p.id for p in REG.products}
     columns = {"cmcc", "cucc", "ctcc", "cbn", "mvno"}
     expected = {
-        "code": {"code", "minutes", "service_name"},
+        "code_phone_cards": {"code"},
+        "code_internet_accounts": {"code"},
         "phone_cards_result": {"total"} | columns,
         "phone_cards_partial": {"total", "unavailable"} | columns,
         "internet_accounts_result": {"total"} | products,
@@ -209,7 +220,8 @@ ALL_OUTCOMES = _all_outcomes()
 
 
 def test_all_outcomes_cover_every_template() -> None:
-    used = {outcome_message(o).template for o in ALL_OUTCOMES} | {"code"}
+    used = {outcome_message(o).template for o in ALL_OUTCOMES}
+    used |= {code_message("1", s).template for s in Service}
     assert used == set(TEMPLATES.texts)
     assert len(ALL_OUTCOMES) > 250
 
@@ -226,7 +238,7 @@ def test_outcome_sms_fits_three_parts_and_short_params(outcome: Outcome) -> None
 
 def test_code_sms_fits() -> None:
     for service in Service:
-        message = code_message("999999", 5, service)
+        message = code_message("999999", service)
         assert all(len(v) <= MAX_PARAM for v in message.params.values())
         assert len(TEMPLATES.render(message)) <= 70  # one part
 
@@ -235,7 +247,7 @@ def test_worst_case_parameters_fit_every_template() -> None:
     """Counts of 3 digits, a total of 4 digits and a 35-character list still fit 3 parts."""
     for name in TEMPLATES.texts:
         params = {p: "999" for p in TEMPLATES.placeholders(name)}
-        params |= {"total": "9999", "unavailable": "字" * MAX_PARAM, "service_name": "互联网账号"}
+        params |= {"total": "9999", "unavailable": "字" * MAX_PARAM, "code": "999999"}
         params = {k: v for k, v in params.items() if k in TEMPLATES.placeholders(name)}
         text = TEMPLATES.render(Message(name, params))
         assert len(text) <= MAX_CHARS, (name, len(text))
@@ -284,3 +296,27 @@ def test_list_of_exactly_35_characters_is_kept() -> None:
 def test_signature_is_in_front() -> None:
     for outcome in ALL_OUTCOMES[:10]:
         assert re.match(r"^【一证通查】", rendered(outcome))
+
+
+# --- the code templates and CODE_TTL_S ---------------------------------------------------------
+
+
+def test_the_code_templates_are_verification_templates_that_fit_the_code_ttl() -> None:
+    for service in Service:
+        assert TEMPLATES.kinds[code_message("1", service).template] == "verification"
+    check_code_templates(TEMPLATES, 300)  # "5分钟" in the registered text
+
+
+@pytest.mark.parametrize("ttl_s", [600, 330, 60])
+def test_a_code_ttl_the_registered_text_does_not_say_is_refused(ttl_s: int) -> None:
+    with pytest.raises(ValueError, match="CODE_TTL_S"):
+        check_code_templates(TEMPLATES, ttl_s)
+
+
+def test_a_code_template_with_more_than_the_code_is_refused() -> None:
+    texts = dict(TEMPLATES.texts)
+    texts["code_phone_cards"] = "您的验证码为{code},{minutes}分钟内有效。"
+    with pytest.raises(ValueError, match="one variable"):
+        check_code_templates(
+            Templates(TEMPLATES.signature, texts, TEMPLATES.ids, TEMPLATES.kinds), 300
+        )

@@ -22,7 +22,7 @@ from notices.sms import load_templates
 from tests.fakes import FakeIdentity, FakePartners, FakeQueue, FakeSms, FakeStore, FixedClock
 from tests.unit.test_outcomes import OPERATORS, REG
 
-run_query_module = importlib.import_module("app.services.run_query")
+run_query_module = importlib.import_module("app.services.delivery")
 
 ID = "11010519491231002X"
 NAME = "张三"
@@ -96,7 +96,7 @@ class World:
         return self.ctx.hasher.identifier("phone", phone)
 
     def results(self) -> list[Any]:
-        return [s for s in self.sms.sent if s.template != "code"]
+        return [s for s in self.sms.sent if not s.template.startswith("code_")]
 
 
 def make_world(
