@@ -15,7 +15,7 @@ setup: $(STAMP)
 
 ## run the whole stack on the sandbox, in the foreground (Ctrl-C stops it)
 run: setup
-	$(PY) -m app.stack
+	$(PY) -m app.runtime.stack
 
 ## lint, type-check and run every test (browser tests included)
 test: setup browser-deps lint

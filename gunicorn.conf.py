@@ -28,7 +28,7 @@ access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
 errorlog = "-"
 loglevel = "info"
 # Both logs through our scrubber: paths may hold identifiers, and %0d%0a must not forge a line.
-logger_class = "app.gunicorn_edge.ScrubbedLogger"
+logger_class = "app.runtime.gunicorn_edge.ScrubbedLogger"
 # One control socket per instance (gunicorn's default is one per user: a second instance on the
 # host would take over the first's). Under systemd: /run/yzt-api/gunicorn.ctl (deploy/).
 control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET") or os.path.join(
@@ -41,7 +41,7 @@ control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET") or os.path.join(
 def post_worker_init(worker: object) -> None:
     """The app is loaded: errors gunicorn answers itself become JSON; settle the heap
     (gc.freeze and thresholds, app/heap.py)."""
-    from app import gunicorn_edge, heap
+    from app.runtime import gunicorn_edge, heap
 
     gunicorn_edge.install_json_errors()
     heap.settle()

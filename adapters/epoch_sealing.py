@@ -24,9 +24,10 @@ import redis
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from adapters import redis_keys as keys
+from adapters.redis import keys
 from adapters.sealing import SealError
-from app.ports import Clock, StoreUnavailable
+from app.ports.runtime import Clock
+from app.ports.state import StoreUnavailable
 
 MARKER = 0
 EPOCH_S = 600

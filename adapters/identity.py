@@ -11,12 +11,13 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 import redis
 
 from adapters.alipay_app import AlipayApp
-from app.ports import LoginRejected, PartnerUnavailable, PlatformUser
+from app.ports.identity import LoginRejected, PlatformUser
+from app.ports.partners import PartnerUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +29,15 @@ ALIPAY_REJECTED = frozenset({"isv.code-invalid", "isv.code-expired", "invalid-au
 OAUTH_METHOD = "alipay.system.oauth.token"
 
 
+class UserIdOf(Protocol):
+    def user_id(self, code: str) -> str: ...
+
+
 class PlatformIdentity:
-    def __init__(self, wechat: WeChatLogin, alipay: AlipayLogin) -> None:
-        self._logins: dict[str, WeChatLogin | AlipayLogin] = {"wechat": wechat, "alipay": alipay}
+    """The Identity port: each platform's login, by the platform's name (app/domain/platforms)."""
+
+    def __init__(self, logins: Mapping[str, UserIdOf]) -> None:
+        self._logins = dict(logins)
 
     def login(self, platform: str, code: str) -> PlatformUser:
         return PlatformUser(platform, self._logins[platform].user_id(code))

@@ -9,8 +9,7 @@ is exported. Breaker states and queue depth are read from Redis when /metrics is
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Iterator, Mapping
 
 from prometheus_client import (
     REGISTRY,
@@ -22,8 +21,6 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
-
-from adapters.task_queue import NAMESPACE, QUEUE
 
 HTTP_REQUESTS = Counter("yzt_http_requests_total", "API requests", ["endpoint", "status"])
 CODE_SMS = Counter("yzt_code_sms_total", "Code SMS requests by result", ["result"])
@@ -57,10 +54,12 @@ def observe_request(endpoint: str, status: int) -> None:
 
 
 class StateCollector(Collector):
-    """Read at scrape time: each partner's breaker and the task queue's depth."""
+    """Read at scrape time: each partner's breaker, and the task queue's depth."""
 
-    def __init__(self, store: Any, partner_ids: Sequence[str], now: float) -> None:
-        self.store, self.partner_ids, self.now = store, partner_ids, now
+    BREAKER_VALUES = {"closed": 0.0, "half_open": 0.5, "open": 1.0}  # noqa: RUF012
+
+    def __init__(self, breakers: Mapping[str, str], queue_depth: tuple[int, int]) -> None:
+        self.breakers, self.queue_depth = breakers, queue_depth
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         breakers = GaugeMetricFamily(
@@ -68,15 +67,13 @@ class StateCollector(Collector):
             "1 while a partner's breaker is open, 0.5 half-open",
             labels=["partner"],
         )
-        value = {"closed": 0.0, "half_open": 0.5, "open": 1.0}
-        for partner, state in self.store.breaker_states(self.partner_ids, self.now).items():
-            breakers.add_metric([partner], value[state])
+        for partner, state in self.breakers.items():
+            breakers.add_metric([partner], self.BREAKER_VALUES[str(state)])
         yield breakers
         queue = GaugeMetricFamily("yzt_queue_messages", "Queries queued", labels=["state"])
-        waiting = self.store.redis.llen(f"{NAMESPACE}:{QUEUE}")
-        total = self.store.redis.hlen(f"{NAMESPACE}:{QUEUE}.msgs")
+        waiting, in_flight = self.queue_depth
         queue.add_metric(["waiting"], float(waiting))
-        queue.add_metric(["in_flight"], float(max(0, total - waiting)))
+        queue.add_metric(["in_flight"], float(in_flight))
         yield queue
 
 

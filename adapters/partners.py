@@ -21,7 +21,7 @@ from adapters.partner_signing import signed_headers
 from app.domain.forms import QueryForm
 from app.domain.outcomes import CardsAnswer, OwnerAnswer
 from app.domain.providers import Company, Operator, Partner
-from app.ports import PartnerRejected, PartnerUnavailable
+from app.ports.partners import PartnerRejected, PartnerUnavailable
 
 log = logging.getLogger(__name__)
 PHONE_STATUSES = ("active", "suspended", "cancelled", "none")

@@ -13,7 +13,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from app.domain.hashing import derive_key
-from app.ports import Unsealable
+from app.ports.runtime import Unsealable
 
 
 class SealError(Unsealable):

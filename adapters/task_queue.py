@@ -5,7 +5,7 @@ from __future__ import annotations
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 
-from app import logs
+from app.runtime import logs
 
 QUEUE = "queries"
 NAMESPACE = "yzt-tasks"
@@ -66,3 +66,14 @@ class DramatiqQueue:
             options={},
         )
         self._broker.enqueue(message, delay=max(0, int(delay_s * 1000)))
+
+    def depth(self) -> tuple[int, int]:
+        """(waiting, in flight): the Redis broker keeps a queue list and a hash of every message
+        not yet acknowledged; RabbitMQ counts what it holds (in flight: unknown, 0)."""
+        client = getattr(self._broker, "client", None)
+        if client is not None:
+            waiting = int(client.llen(f"{NAMESPACE}:{QUEUE}"))
+            held = int(client.hlen(f"{NAMESPACE}:{QUEUE}.msgs"))
+            return waiting, max(0, held - waiting)
+        counts = self._broker.get_queue_message_counts(QUEUE)  # type: ignore[attr-defined]
+        return int(counts[0]), 0

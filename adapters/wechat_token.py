@@ -12,15 +12,16 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import redis
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
-from adapters import redis_keys as keys
-from app.ports import PartnerUnavailable, StoreUnavailable
+from adapters.redis import keys
+from app.ports.partners import PartnerRejected, PartnerUnavailable
+from app.ports.state import StoreUnavailable
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -80,10 +81,15 @@ class SharedTokenClient(WeChatClient):  # type: ignore[misc]
         except redis.RedisError as exc:
             raise StoreUnavailable(type(exc).__name__) from None
 
-    def create_menu(self, menu: dict[str, Any]) -> None:
-        """POST /cgi-bin/menu/create through wechatpy, with the shared token."""
+    def publish(self, menu: Mapping[str, Any]) -> None:
+        """The MenuPublisher port: POST /cgi-bin/menu/create through wechatpy, with the shared
+        token. WeChat's refusal is PartnerRejected (its errcode); no answer, PartnerUnavailable."""
         try:
-            self.call(lambda: self.menu.create(menu))
+            self.call(lambda: self.menu.create(dict(menu)))
+        except WeChatClientException as exc:
+            if exc.errcode is None:  # an HTTP error, not an answer
+                raise PartnerUnavailable("wechat menu: no answer") from None
+            raise PartnerRejected(f"errcode {exc.errcode}") from None
         except OSError as exc:  # requests' ConnectionError and Timeout
             raise PartnerUnavailable(f"wechat menu: {type(exc).__name__}") from None
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from app.ports import Identity, LoginRejected, PartnerUnavailable, PlatformUser
+from app.ports.identity import LoginRejected
+from app.ports.partners import PartnerUnavailable
 
 log = logging.getLogger(__name__)
-PLATFORM = "wechat_oa"
 REJECTED_CODES = (40029, 40163, 41008)  # invalid, already used, missing code
 
 
@@ -74,15 +74,3 @@ class WeChatWebLogin:
         if not isinstance(openid, str) or not openid:
             raise PartnerUnavailable("wechat oauth answer without openid")
         return openid  # the web access_token is not needed for snsapi_base: it is dropped
-
-
-class WithWebLogin:
-    """The Identity port with one more platform: `wechat_oa`, the H5 pages' web OAuth."""
-
-    def __init__(self, platforms: Identity, web: WeChatWebLogin) -> None:
-        self._platforms, self.web = platforms, web
-
-    def login(self, platform: str, code: str) -> PlatformUser:
-        if platform == PLATFORM:
-            return PlatformUser(PLATFORM, self.web.user_id(code))
-        return self._platforms.login(platform, code)

@@ -1,4 +1,4 @@
-"""一证通查 backend: the Flask application factory lives in app.factory."""
+"""一证通查 backend: the Flask application factory lives in app.web.factory."""
 
 from __future__ import annotations
 
@@ -9,6 +9,6 @@ if TYPE_CHECKING:
 
 
 def create_app(config: Any = None) -> Flask:
-    from app.factory import create_app as _create_app
+    from app.web.factory import create_app as _create_app
 
     return _create_app(config)

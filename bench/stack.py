@@ -10,8 +10,15 @@ from typing import Any
 
 import psutil
 
-from app.embedded_redis import free_port, start_redis, wait_for_port
-from app.stack import child_env, metrics_dir, shutdown, start_api, start_sandbox, start_worker
+from app.runtime.embedded_redis import free_port, start_redis, wait_for_port
+from app.runtime.stack import (
+    child_env,
+    metrics_dir,
+    shutdown,
+    start_api,
+    start_sandbox,
+    start_worker,
+)
 from notices.sms import TEMPLATES_FILE
 
 
@@ -125,7 +132,7 @@ def audit_durations_ms(stack: BenchStack, since: float) -> dict[str, list[float]
     for queries finished after `since`: what the latency is made of, besides the queue."""
     import redis
 
-    from adapters.redis_keys import audit_stream
+    from adapters.redis.keys import audit_stream
 
     client = redis.Redis.from_url(stack.env["REDIS_URL"], decode_responses=True)
     entries: Any = client.xrange(audit_stream(), min=f"{int(since * 1000)}-0")

@@ -1,15 +1,14 @@
-"""Catalogue endpoints (no login): /services, /guides, /guides/<product>, /hotlines (issue 3)."""
+"""Catalogue endpoints (no login): /services, /guides, /guides/<product>, /hotlines."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.services import catalogue
-from app.services.context import Context
+from app.services.catalogue import Catalogue
+from app.web.services import services
 from miniprogram_api.catalogue_schemas import (
     GuideSchema,
     GuidesSchema,
@@ -24,8 +23,8 @@ STATIC_CACHE = {"Cache-Control": "public, max-age=300"}
 LIVE_CACHE = {"Cache-Control": "no-cache"}
 
 
-def context() -> Context:
-    return current_app.extensions["yzt"]  # type: ignore[no-any-return]
+def catalogue() -> Catalogue:
+    return services().catalogue
 
 
 def errors(*statuses: int) -> Any:
@@ -38,7 +37,7 @@ class Services(MethodView):
     @errors(405, 503)
     def get(self) -> Any:
         """两项查询服务:表单字段,以及各运营商、企业当前是否可查询"""
-        return {"services": catalogue.list_services(context())}, 200, LIVE_CACHE
+        return {"services": catalogue().services()}, 200, LIVE_CACHE
 
 
 @blp.route("/guides")
@@ -47,7 +46,7 @@ class Guides(MethodView):
     @errors(405)
     def get(self) -> Any:
         """解绑与明细查询说明:分类 → 产品"""
-        return {"categories": catalogue.guidance(context()).categories}, 200, STATIC_CACHE
+        return {"categories": catalogue().guidance.categories}, 200, STATIC_CACHE
 
 
 @blp.route("/guides/<string:product>")
@@ -56,7 +55,7 @@ class GuideOfProduct(MethodView):
     @errors(404, 405)
     def get(self, product: str) -> Any:
         """一个产品的明细查询与解绑方法,以及客服电话"""
-        return catalogue.find_guide(context(), product), 200, STATIC_CACHE
+        return catalogue().guide(product), 200, STATIC_CACHE
 
 
 @blp.route("/hotlines")
@@ -65,4 +64,4 @@ class Hotlines(MethodView):
     @errors(405)
     def get(self) -> Any:
         """各企业、运营商的客服电话;未核实的号码为“待确认”"""
-        return {"hotlines": catalogue.hotlines(context())}, 200, STATIC_CACHE
+        return {"hotlines": catalogue().hotlines}, 200, STATIC_CACHE

@@ -10,7 +10,7 @@ from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
 from app.domain import errors as e
-from app.ports import StoreUnavailable
+from app.ports.state import StoreUnavailable
 
 log = logging.getLogger(__name__)
 

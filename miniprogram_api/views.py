@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from flask import current_app, g, request
+from flask import g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.services import codes, login, queries
-from app.services.context import Caller, Context
+from app.services.caller import Caller
+from app.services.sessions import FrontEnd
+from app.web.services import services
 from miniprogram_api.errors import documented_errors
 from miniprogram_api.schemas import (
     AcceptedSchema,
@@ -26,10 +27,6 @@ blp = Blueprint("api_v1", __name__, url_prefix="/api/v1", description="一证通
 BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
-def context() -> Context:
-    return current_app.extensions["yzt"]  # type: ignore[no-any-return]
-
-
 PUBLIC_ENDPOINTS = {"api_v1.Sessions"}  # the catalogue blueprint needs no login either
 SESSION_COOKIE = "yzt_session"  # set by the H5 pages after WeChat web OAuth (app/h5)
 
@@ -41,12 +38,12 @@ def authenticate() -> None:
         return
     header = request.headers.get("Authorization", "")
     token = header[7:].strip() if header[:7].lower() == "bearer " else None
-    front_end = login.FrontEnd.MINIPROGRAM
+    front_end = FrontEnd.MINIPROGRAM
     if token is None:
         # The H5 pages' session: an HttpOnly SameSite=Strict cookie, so cross-site requests
         # don't carry it, and guard_request lets only application/json POSTs through (CSRF).
-        token, front_end = request.cookies.get(SESSION_COOKIE), login.FrontEnd.H5
-    user = login.authenticate(context(), token, front_end)
+        token, front_end = request.cookies.get(SESSION_COOKIE), FrontEnd.H5
+    user = services().sessions.authenticate(token, front_end)
     g.caller = Caller(user, request.remote_addr or "")
 
 
@@ -67,13 +64,8 @@ class Sessions(MethodView):
     @errors(400, 401, 413, 415, 422, 429, 503)
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """用平台登录凭证换取会话令牌"""
-        result = login.login(
-            context(),
-            body["platform"],
-            body["code"],
-            login.FrontEnd.MINIPROGRAM,
-            request.remote_addr or "",
-        )
+        ip = request.remote_addr or ""
+        result = services().login(body["platform"], body["code"], FrontEnd.MINIPROGRAM, ip)
         return {"token": result.token, "expires_in": result.expires_in}
 
 
@@ -85,7 +77,7 @@ class VerificationCodes(MethodView):
     @errors(400, 401, 413, 415, 422, 429, 503)
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """校验表单,发送短信验证码"""
-        sent = codes.request_code(context(), caller(), body)
+        sent = services().request_code(caller(), body)
         return {"sent_to": sent.sent_to, "expires_in": sent.expires_in}
 
 
@@ -97,7 +89,7 @@ class Queries(MethodView):
     @errors(400, 401, 413, 415, 422, 429, 503)
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """提交查询;结果只通过短信发送"""
-        accepted = queries.submit_query(context(), caller(), body)
+        accepted = services().submit_query(caller(), body)
         return {"ticket": accepted.ticket, "status": accepted.status, "message": accepted.message}
 
 
@@ -108,7 +100,7 @@ class QueryStatus(MethodView):
     @errors(401, 404, 503)
     def get(self, ticket: str) -> dict[str, Any]:
         """查询受理状态(不含结果)"""
-        found = queries.ticket_status(context(), caller(), ticket)
+        found = services().read_ticket(caller(), ticket)
         return {
             "id": found.id,
             "service": found.service,

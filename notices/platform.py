@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 
 from app.domain.forms import Service
-from app.ports import Notice, Ticket
+from app.domain.tickets import Ticket
+from app.ports.messages import Notice
 
 CHINA = timezone(timedelta(hours=8))  # no daylight saving: a fixed offset needs no tz database
 VALUES = ("service", "status", "phone", "time", "remark")

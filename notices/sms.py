@@ -13,15 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from app.domain.forms import Service
-from app.domain.outcomes import Kind, Outcome
+from app.domain.outcomes import Outcome, OutcomeKind
 
 TEMPLATES_FILE = Path(__file__).with_name("sms_templates.yaml")
 MAX_PARAM_CHARS = 35  # Alibaba Cloud's default limit for one variable
-MAX_PARTS = 3
-CHARS_PER_PART = 67
 UNAVAILABLE_SUMMARY = "部分企业"  # a list too long for one variable
 VERIFICATION = "verification"  # the 验证码 type a template is registered as
 _MINUTES = re.compile(r"(\d+)分钟")
@@ -68,8 +64,8 @@ def fit_params(params: Mapping[str, str], max_chars: int) -> dict[str, str]:
     return fitted
 
 
-def load_templates(path: Path = TEMPLATES_FILE, signature: str | None = None) -> Templates:
-    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+def templates_from(data: Mapping[str, Any], signature: str | None = None) -> Templates:
+    """The templates of a parsed templates file (sms_templates.yaml's shape)."""
     templates = data["templates"]
     return Templates(
         signature=signature or data["signature"],
@@ -110,12 +106,12 @@ def check_code_templates(templates: Templates, code_ttl_s: int) -> None:
 
 
 def outcome_message(outcome: Outcome) -> Message:
-    if outcome.kind in (Kind.MISMATCH, Kind.NUMBER_INACTIVE, Kind.UNAVAILABLE):
+    if outcome.kind in (OutcomeKind.MISMATCH, OutcomeKind.NUMBER_INACTIVE, OutcomeKind.UNAVAILABLE):
         return Message(str(outcome.kind), {})
-    suffix = "partial" if outcome.kind is Kind.PARTIAL else "result"
+    suffix = "partial" if outcome.kind is OutcomeKind.PARTIAL else "result"
     params = {key: "-" if count is None else str(count) for key, count in outcome.counts.items()}
     params["total"] = str(outcome.total)
-    if outcome.kind is Kind.PARTIAL:
+    if outcome.kind is OutcomeKind.PARTIAL:
         names = "、".join(outcome.unavailable)
         # a variable holds at most 35 characters; a long list is summed up instead of cut
         params["unavailable"] = names if len(names) <= MAX_PARAM_CHARS else UNAVAILABLE_SUMMARY

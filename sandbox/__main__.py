@@ -8,7 +8,7 @@ import logging
 import uvloop
 from aiohttp import web
 
-from app import heap
+from app.runtime import heap
 from sandbox import create_app
 from sandbox.accesslog import LOGGER_NAME, configure_logging, runner_kwargs
 from sandbox.settings import SandboxSettings

@@ -17,8 +17,8 @@ import pytest
 import redis as redis_lib
 
 from app.config import ROOT, Settings
-from app.embedded_redis import free_port, start_redis, wait_for_port
-from app.logs import JsonFormatter
+from app.runtime.embedded_redis import free_port, start_redis, wait_for_port
+from app.runtime.logs import JsonFormatter
 from tests.support import Sandbox
 
 ARTIFACTS = ROOT / "test-artifacts"
@@ -81,12 +81,12 @@ def start_worker(
     threads: int = 8,
     new_session: bool = False,
 ) -> subprocess.Popen[bytes]:
-    """A real Dramatiq worker (`dramatiq app.tasks`), logging to test-artifacts/logs/."""
+    """A real Dramatiq worker (`dramatiq app.worker.tasks`), logging to test-artifacts/logs/."""
     with open(LOGS / log_name, "ab") as log:
         return subprocess.Popen(
             [
                 str(Path(sys.executable).parent / "dramatiq"),
-                "app.tasks",
+                "app.worker.tasks",
                 "--processes",
                 str(processes),
                 "--threads",

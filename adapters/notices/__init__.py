@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol
 
-from app.ports import Notice
+from app.ports.messages import Notice
 
 
 class Channel(Protocol):

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from adapters.alipay_app import AlipayApp
-from app.ports import Notice, NoticeRefused, NoticeUnavailable
+from app.ports.messages import Notice, NoticeRefused, NoticeUnavailable
 from notices.platform import alipay_data
 
 METHOD = "alipay.open.app.mini.templatemessage.send"

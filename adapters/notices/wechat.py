@@ -13,7 +13,8 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from app.ports import Notice, NoticeRefused, NoticeUnavailable, PartnerUnavailable
+from app.ports.messages import Notice, NoticeRefused, NoticeUnavailable
+from app.ports.partners import PartnerUnavailable
 from notices.platform import wechat_data
 
 # errcodes that retrying will not change, in words for logs and counters

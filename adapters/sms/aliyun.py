@@ -11,8 +11,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from adapters.sms.cloud import network_error, split_endpoint
-from app.ports import SmsError, SmsThrottled
+from adapters.sms.cloud import InAThread, network_error, split_endpoint
+from app.ports.messages import SmsError, SmsThrottled
 from notices.sms import MAX_PARAM_CHARS, Templates, fit_params
 
 # per-number limits (1 a minute, 5 an hour, 10 a day by default): the user should wait. The
@@ -21,7 +21,7 @@ THROTTLED = frozenset({"isv.BUSINESS_LIMIT_CONTROL"})
 WINDOWS = (("分钟级", 60), ("小时级", 3600), ("天级", 86400))
 
 
-class AliyunSmsGateway:
+class AliyunSmsGateway(InAThread):
     idempotent = False
 
     def __init__(

@@ -10,7 +10,7 @@ import aiohttp
 import requests
 
 from adapters.partner_signing import signed_headers
-from app.ports import SmsError, SmsThrottled
+from app.ports.messages import SmsError, SmsThrottled
 from notices.sms import Templates
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from adapters.sms.cloud import network_error, split_endpoint
-from app.ports import SmsError, SmsThrottled
+from adapters.sms.cloud import InAThread, network_error, split_endpoint
+from app.ports.messages import SmsError, SmsThrottled
 from notices.sms import Templates, fit_params
 
 # Per-number limits, and the wait each one implies. DeliveryFrequencyLimit is the answer of the
@@ -24,10 +24,9 @@ THROTTLED = {
     "LimitExceeded.PhoneNumberSameContentDailyLimit": 86400,
     "LimitExceeded.DeliveryFrequencyLimit": 60,
 }
-NETWORK = ("ClientNetworkError", "ServerNetworkError")
 
 
-class TencentSmsGateway:
+class TencentSmsGateway(InAThread):
     idempotent = False
 
     def __init__(

@@ -12,17 +12,15 @@ from app.domain.providers import BASIC_OPERATORS, MVNO_GROUP, Registry
 PHONE_CARD_COLUMNS = (*BASIC_OPERATORS, MVNO_GROUP)
 
 
-class Kind(StrEnum):
+class OutcomeKind(StrEnum):
+    """What a query ended with; which of these use the 24-hour quota is the quota policy's
+    (app/domain/quotas.py)."""
+
     RESULT = "result"
     PARTIAL = "partial"
     MISMATCH = "mismatch"
     NUMBER_INACTIVE = "number_inactive"
     UNAVAILABLE = "unavailable"
-
-    @property
-    def uses_quota(self) -> bool:
-        """Partial and unavailable outcomes give the user's 24-hour quota back."""
-        return self in (Kind.RESULT, Kind.MISMATCH, Kind.NUMBER_INACTIVE)
 
 
 @dataclass(frozen=True)
@@ -40,7 +38,7 @@ class OwnerAnswer:
 @dataclass(frozen=True)
 class Outcome:
     service: Service
-    kind: Kind
+    kind: OutcomeKind
     counts: Mapping[str, int | None] = field(default_factory=dict)  # None: could not answer
     unavailable: tuple[str, ...] = ()  # short names for the SMS
     total: int = 0  # counts only the providers that answered
@@ -57,19 +55,19 @@ def decide_phone_cards(registry: Registry, answers: CardsAnswers) -> Outcome:
     failed = [o for o in registry.operators if answers.get(o.id) is None]
     statuses = {a.phone_status for a in given}
 
-    def outcome(kind: Kind) -> Outcome:
+    def outcome(kind: OutcomeKind) -> Outcome:
         return Outcome(Service.PHONE_CARDS, kind)
 
     if "suspended" in statuses:
-        return outcome(Kind.NUMBER_INACTIVE)
+        return outcome(OutcomeKind.NUMBER_INACTIVE)
     if "active" not in statuses:
         # Unconfirmed while an operator was silent: we cannot tell, so we must not blame the user.
         # A number cancelled at one operator may have been ported to a silent one.
         if failed:
-            return outcome(Kind.UNAVAILABLE)
+            return outcome(OutcomeKind.UNAVAILABLE)
         # A number cancelled under this ID may be someone else's now (recycled): its new holder
         # gets exactly what any mismatch gets, so a guess of the old owner's ID is never confirmed.
-        return outcome(Kind.MISMATCH)
+        return outcome(OutcomeKind.MISMATCH)
     counts: dict[str, int | None] = dict.fromkeys(PHONE_CARD_COLUMNS, 0)
     for operator in registry.operators:
         answer = answers.get(operator.id)
@@ -81,7 +79,7 @@ def decide_phone_cards(registry: Registry, answers: CardsAnswers) -> Outcome:
     # total counts every operator that answered, even inside a column shown as "-"
     total = sum(a.count for a in given)
     names = tuple(dict.fromkeys(o.short_name for o in failed))
-    kind = Kind.PARTIAL if failed else Kind.RESULT
+    kind = OutcomeKind.PARTIAL if failed else OutcomeKind.RESULT
     return Outcome(Service.PHONE_CARDS, kind, counts, names, total)
 
 
@@ -109,9 +107,9 @@ def decide_ownership(answers: OwnerAnswers) -> Ownership:
 
 
 OWNERSHIP_STOPS = {
-    Ownership.INACTIVE: Kind.NUMBER_INACTIVE,
-    Ownership.MISMATCH: Kind.MISMATCH,
-    Ownership.UNKNOWN: Kind.UNAVAILABLE,
+    Ownership.INACTIVE: OutcomeKind.NUMBER_INACTIVE,
+    Ownership.MISMATCH: OutcomeKind.MISMATCH,
+    Ownership.UNKNOWN: OutcomeKind.UNAVAILABLE,
 }
 
 
@@ -125,8 +123,8 @@ def decide_accounts(registry: Registry, answers: CountAnswers) -> Outcome:
         for product in company.products:
             counts[product.id] = None if answer is None else int(answer[product.id])
     if len(failed) == len(registry.companies):
-        return Outcome(Service.INTERNET_ACCOUNTS, Kind.UNAVAILABLE)
-    kind = Kind.PARTIAL if failed else Kind.RESULT
+        return Outcome(Service.INTERNET_ACCOUNTS, OutcomeKind.UNAVAILABLE)
+    kind = OutcomeKind.PARTIAL if failed else OutcomeKind.RESULT
     names = tuple(c.short_name for c in failed)
     total = sum(c for c in counts.values() if c is not None)
     return Outcome(Service.INTERNET_ACCOUNTS, kind, counts, names, total)

@@ -21,7 +21,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from app.config import Settings
-from app.embedded_redis import free_port
+from app.runtime.embedded_redis import free_port
 from tests.conftest import ARTIFACTS
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")

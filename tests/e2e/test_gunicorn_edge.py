@@ -14,8 +14,8 @@ import pytest
 import requests
 from gunicorn.ctl.client import ControlClient
 
-from app.embedded_redis import free_port, wait_for_port
-from app.stack import start_api
+from app.runtime.embedded_redis import free_port, wait_for_port
+from app.runtime.stack import start_api
 from tests.conftest import LOGS, stop
 from tests.support import make_id, make_name, make_phone
 

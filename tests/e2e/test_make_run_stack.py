@@ -1,4 +1,5 @@
-"""The stack that `make run` starts (python -m app.stack), over HTTP, then stopped with SIGTERM."""
+"""The stack that `make run` starts (python -m app.runtime.stack), over HTTP, then stopped with
+SIGTERM."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import redis as redis_lib
 import requests
 
 from app.config import ROOT, SANDBOX_METRICS_TOKEN
-from app.embedded_redis import free_port
+from app.runtime.embedded_redis import free_port
 from tests.conftest import LOGS
 from tests.support import Sandbox, make_id, make_name, make_phone
 
@@ -43,7 +44,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     LOGS.mkdir(parents=True, exist_ok=True)
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "app.stack"], cwd=ROOT, env=env, stdout=log, stderr=log
+            [sys.executable, "-m", "app.runtime.stack"], cwd=ROOT, env=env, stdout=log, stderr=log
         )
     api = f"http://127.0.0.1:{ports['PORT']}"
     deadline = time.monotonic() + 60

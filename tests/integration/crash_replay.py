@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
 
-from adapters import redis_keys
-from app.bootstrap import build_partner_client
-from app.ports import PlatformUser
-from app.services import codes, queries
-from app.services.context import Caller, Context
-from app.services.run_query import run_query
+from adapters.redis import keys as redis_keys
+from app.ports.identity import PlatformUser
+from app.services.caller import Caller
+from app.wiring.api import ApiServices
+from app.wiring.worker import build_run_query
 from tests.integration.flows import phone_cards_person
 
 
@@ -29,29 +29,30 @@ class HeldQueue:
         raise AssertionError("no retry is scheduled in these tests")
 
 
-def accept_held(ctx: Context, sandbox: Any, user_id: str) -> tuple[str, dict[str, Any]]:
+def accept_held(api: ApiServices, sandbox: Any, user_id: str) -> tuple[str, dict[str, Any]]:
     """A phone_cards query accepted through the use cases, its task held back: (ticket, form)."""
-    ctx.queue = held = HeldQueue()
+    held = HeldQueue()
+    submit = replace(api.submit_query, queue=held)
     form = phone_cards_person(sandbox)
     caller = Caller(PlatformUser("wechat", user_id), "127.0.0.1")
-    codes.request_code(ctx, caller, form)
-    queries.submit_query(ctx, caller, {**form, "code": sandbox.last_code(form["phone"])})
+    api.request_code(caller, form)
+    submit(caller, {**form, "code": sandbox.last_code(form["phone"])})
     (ticket,) = held.tickets
     return ticket, form
 
 
-def run_then_replay_crash(ctx: Context, settings: Any, ticket: str, redis_client: Any) -> None:
+def run_then_replay_crash(settings: Any, ticket: str, redis_client: Any) -> None:
     """Run the task; then put back the state of a crash after the SMS went out but before the
     end was recorded (status processing, form present), and run it again, and once more."""
     sealed = redis_client.get(redis_keys.sealed_form(ticket))
 
     async def run() -> None:
         async with aiohttp.ClientSession() as session:
-            ctx.operators = ctx.platforms = build_partner_client(settings, session)
-            assert await run_query(ctx, ticket) == "delivered"
+            run_query, _ = build_run_query(settings, session)
+            assert await run_query(ticket) == "delivered"
             redis_client.hset(redis_keys.ticket(ticket), "status", "processing")
             redis_client.set(redis_keys.sealed_form(ticket), sealed)
-            assert await run_query(ctx, ticket) == "delivered"
-            assert await run_query(ctx, ticket) is None  # recorded: nothing more to do
+            assert await run_query(ticket) == "delivered"
+            assert await run_query(ticket) is None  # recorded: nothing more to do
 
     asyncio.run(run())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from adapters import redis_keys
+from adapters.redis import keys as redis_keys
 from tests.integration.flows import login, phone_cards_person, run_query
 
 

@@ -31,17 +31,17 @@ KNOWN_PATHS = {
 
 
 @pytest.fixture
-def ctx(flask_app):
+def api(flask_app):
     return flask_app.extensions["yzt"]
 
 
 @pytest.fixture
-def closed_breakers(ctx):
+def closed_breakers(api):
     """Every breaker closed before and after: other tests' faults may have opened some."""
-    ids = [p.id for p in ctx.registry.partners]
-    ctx.store.record_calls({p: True for p in ids}, time.time())
+    ids = [p.id for p in api.catalogue.registry.partners]
+    api.breakers.record({p: True for p in ids}, time.time())
     yield
-    ctx.store.record_calls({p: True for p in ids}, time.time())
+    api.breakers.record({p: True for p in ids}, time.time())
 
 
 def services_by_id(client) -> dict:
@@ -55,7 +55,7 @@ def statuses(service: dict) -> dict[str, str]:
     return {p["id"]: p["status"] for p in service["providers"]}
 
 
-def test_services_list_both_forms_and_every_provider(client, ctx, closed_breakers):
+def test_services_list_both_forms_and_every_provider(client, api, closed_breakers):
     services = services_by_id(client)
     assert list(services) == ["phone_cards", "internet_accounts"]
     assert services["phone_cards"]["name"] == "移动电话卡"
@@ -73,7 +73,7 @@ def test_services_list_both_forms_and_every_provider(client, ctx, closed_breaker
                     "submit",
                 )
             )
-    registry = ctx.registry
+    registry = api.catalogue.registry
     basic = [o.id for o in registry.operators if o.kind == "basic"]
     mvnos = [o.id for o in registry.operators if o.kind == "mvno"]
     phone_cards = services["phone_cards"]["providers"]
@@ -88,12 +88,12 @@ def test_services_list_both_forms_and_every_provider(client, ctx, closed_breaker
     assert set(statuses(services["internet_accounts"]).values()) == {"available"}
 
 
-def test_a_partner_with_an_open_breaker_is_degraded(client, ctx, settings, closed_breakers):
-    company = ctx.registry.companies[-1].id
-    mvno = next(o.id for o in ctx.registry.operators if o.kind == "mvno")
+def test_a_partner_with_an_open_breaker_is_degraded(client, api, settings, closed_breakers):
+    company = api.catalogue.registry.companies[-1].id
+    mvno = next(o.id for o in api.catalogue.registry.operators if o.kind == "mvno")
     now = time.time()
     for _ in range(settings.breaker_threshold):
-        ctx.store.record_calls({company: False, mvno: False}, now)
+        api.breakers.record({company: False, mvno: False}, now)
     services = services_by_id(client)
     accounts = statuses(services["internet_accounts"])
     assert accounts.pop(company) == "degraded"
@@ -104,18 +104,18 @@ def test_a_partner_with_an_open_breaker_is_degraded(client, ctx, settings, close
     members = {m["id"]: m["status"] for m in services["phone_cards"]["providers"][-1]["members"]}
     assert members.pop(mvno) == "degraded" and set(members.values()) == {"available"}
 
-    ctx.store.record_calls({company: True, mvno: True}, time.time())  # a success closes it
+    api.breakers.record({company: True, mvno: True}, time.time())  # a success closes it
     services = services_by_id(client)
     assert statuses(services["internet_accounts"])[company] == "available"
     assert statuses(services["phone_cards"])["mvno"] == "available"
 
 
-def test_a_half_open_breaker_shows_available(client, ctx, settings, closed_breakers):
-    company = ctx.registry.companies[0].id
+def test_a_half_open_breaker_shows_available(client, api, settings, closed_breakers):
+    company = api.catalogue.registry.companies[0].id
     long_ago = time.time() - settings.breaker_cooldown_s - 1
     for _ in range(settings.breaker_threshold):
-        ctx.store.record_calls({company: False}, long_ago)
-    assert ctx.store.breaker_states([company], time.time())[company] == "half_open"
+        api.breakers.record({company: False}, long_ago)
+    assert api.catalogue.breaker_states()[company] == "half_open"
     assert statuses(services_by_id(client)["internet_accounts"])[company] == "available"
 
 
@@ -134,13 +134,13 @@ def test_the_forms_required_messages_are_the_apis(client, sandbox):
         assert r.get_json()["error"]["fields"]["code"] == [code.required_message]
 
 
-def test_guides_cover_every_product_in_the_product_categories(client, ctx):
+def test_guides_cover_every_product_in_the_product_categories(client, api):
     r = client.get("/api/v1/guides")
     assert r.status_code == 200
     categories = r.get_json()["categories"]
     assert [c["name"] for c in categories] == CATEGORIES
     products = {p["id"]: p for c in categories for p in c["products"]}
-    assert sorted(products) == sorted(p.id for p in ctx.registry.products)
+    assert sorted(products) == sorted(p.id for p in api.catalogue.registry.products)
     hotlines = {h["name"]: h for h in client.get("/api/v1/hotlines").get_json()["hotlines"]}
     for product in products.values():
         assert product["detail_steps"] and product["unbind_steps"]

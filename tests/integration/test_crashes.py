@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from app.config import Settings
-from app.embedded_redis import free_port, start_redis
+from app.runtime.embedded_redis import free_port, start_redis
 from tests.conftest import start_worker, stop
 from tests.integration.flows import auth, login, phone_cards_person, request_code, submit
 

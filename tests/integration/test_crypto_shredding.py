@@ -14,12 +14,11 @@ from pathlib import Path
 import pytest
 import redis
 
-from adapters import redis_keys as keys
 from adapters.epoch_sealing import EpochKeys, EpochSealer
-from adapters.redis_store import connect
+from adapters.redis import connect, keys
 from adapters.sealing import AesGcmSealer
-from app.embedded_redis import free_port, start_redis
-from app.ports import Unsealable
+from app.ports.runtime import Unsealable
+from app.runtime.embedded_redis import free_port, start_redis
 from tests.conftest import stop
 
 FORM = b'{"service": "phone_cards", "phone": "13800138000", "id_number": "11010519491231002X"}'

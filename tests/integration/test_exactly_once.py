@@ -5,16 +5,15 @@ from __future__ import annotations
 import time
 
 from adapters.task_queue import DramatiqQueue, redis_broker
-from app.bootstrap import build_context
+from app.wiring.api import build_api
 from tests.integration.crash_replay import accept_held, run_then_replay_crash
 from tests.integration.flows import phone_cards_person
 from tests.integration.flows import run_query as run_via_api
 
 
 def test_rerun_after_crash_between_send_and_record_sends_once(settings, sandbox, redis_client):
-    ctx = build_context(settings)
-    ticket, form = accept_held(ctx, sandbox, "sbx_exactly_once")
-    run_then_replay_crash(ctx, settings, ticket, redis_client)
+    ticket, form = accept_held(build_api(settings), sandbox, "sbx_exactly_once")
+    run_then_replay_crash(settings, ticket, redis_client)
     templates = [m["template"] for m in sandbox.sms(form["phone"])]
     assert templates == ["code_phone_cards", "phone_cards_result"]
 

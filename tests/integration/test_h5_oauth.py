@@ -9,8 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from app.h5.oauth import safe_next
-from app.services import login
+from app.services.sessions import FrontEnd
+from app.web.h5.oauth import safe_next
 
 PAGES = ["/h5/", "/h5/phone-cards", "/h5/internet-accounts"]
 PUBLIC_PAGES = ["/h5/guides", "/h5/guides/wechat", "/h5/hotlines"]
@@ -93,8 +93,7 @@ def test_the_callback_opens_a_session_the_pages_and_the_api_accept(flask_app):
         assert client.get(path).status_code == 200, path
     assert client.get("/api/v1/queries/unknown-ticket").status_code == 404  # authenticated
     token = client.get_cookie("yzt_session").value
-    ctx = flask_app.extensions["yzt"]
-    user = login.authenticate(ctx, token, login.FrontEnd.H5)
+    user = flask_app.extensions["yzt"].sessions.authenticate(token, FrontEnd.H5)
     assert user.platform == "wechat_oa" and user.user_id.startswith("sbx_")
 
 

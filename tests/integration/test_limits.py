@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from adapters import redis_keys
+from adapters.redis import keys as redis_keys
 from tests.integration.flows import accounts_person, login, phone_cards_person, request_code
 
 

@@ -10,14 +10,12 @@ from typing import Any
 import pytest
 import requests
 
-from adapters import redis_keys
 from adapters.notices.wechat import WeChatClients, WeChatSubscribe
-from adapters.task_queue import DramatiqQueue, redis_broker
-from adapters.wechat_web import PLATFORM as H5_PLATFORM
-from app.bootstrap import build_context
-from app.ports import Notice, NoticeUnavailable, PlatformUser
-from app.services import codes, queries
-from app.services.context import Caller
+from adapters.redis import keys as redis_keys
+from app.domain.platforms import WECHAT_OA
+from app.ports.identity import PlatformUser
+from app.ports.messages import Notice, NoticeUnavailable
+from app.services.caller import Caller
 from tests.integration.flows import (
     accounts_person,
     login,
@@ -81,14 +79,13 @@ def test_one_sms_and_one_notice_on_the_users_platform(client, sandbox, redis_cli
 
 
 def test_h5_users_get_an_official_account_template_message(flask_app, worker, sandbox):
-    ctx = build_context(flask_app.extensions["yzt"].settings)
-    ctx.queue = DramatiqQueue(redis_broker(ctx.settings.redis_url))  # the real worker runs it
+    api = flask_app.extensions["yzt"]  # its queue is the real worker's
     form = accounts_person(sandbox, {"wechat": 2, "douyin": 1})
     user = f"sbx_h5{secrets.token_hex(4)}"
-    caller = Caller(PlatformUser(H5_PLATFORM, user), "127.0.0.1")
-    codes.request_code(ctx, caller, form)
+    caller = Caller(PlatformUser(WECHAT_OA, user), "127.0.0.1")
+    api.request_code(caller, form)
     data = {**form, "code": sandbox.last_code(form["phone"]), "notify": True}
-    queries.submit_query(ctx, caller, data)
+    api.submit_query(caller, data)
     messages = sandbox.wait_for_sms(form["phone"], 2)
     deadline = time.monotonic() + 10
     while not notices_of(sandbox, user) and time.monotonic() < deadline:

@@ -9,11 +9,9 @@ from dataclasses import replace
 
 import pytest
 
-from app.bootstrap import build_context
-from app.official_account.hotlines import UNCONFIRMED
-from app.official_account.replies import HELP
-from app.services.catalogue import hotlines
-from tests.fakes import FixedClock
+from app.wiring.api import build_api
+from notices.replies import HELP, UNCONFIRMED
+from tests.fakes.clock import FixedClock
 from tests.official_account.samples import (
     DECRYPT_APPID,
     DECRYPT_NONCE,
@@ -110,7 +108,7 @@ def test_customer_service_and_the_hotlines_button_give_the_hotline_table(
         "Content"
     ]
     assert by_text == by_menu and "95017" in by_text
-    for hotline in hotlines(flask_app.extensions["yzt"]):
+    for hotline in flask_app.extensions["yzt"].catalogue.hotlines:
         assert f"{hotline.name}：{hotline.phone if hotline.confirmed else UNCONFIRMED}" in by_text
 
 
@@ -186,8 +184,9 @@ def known_answer_app(settings, token: str, aes_key: str, appid: str, timestamp: 
     account = replace(
         settings, wechat_oa_token=token, wechat_oa_aes_key=aes_key, wechat_oa_appid=appid
     )
-    ctx = replace(build_context(account), clock=FixedClock(int(timestamp) + 2))
-    return account, create_app(ctx).test_client()
+    api = build_api(account)
+    answer = replace(api.official_account, clock=FixedClock(int(timestamp) + 2))
+    return account, create_app(replace(api, official_account=answer)).test_client()
 
 
 def test_the_official_sample_through_the_callback(settings):
@@ -303,7 +302,7 @@ def test_the_web_oauth_domain_check_file_is_served(oa_client, settings):
 
 def test_the_domain_check_file_setting_is_checked_at_start():
     from app.config import ConfigError
-    from app.official_account import verify_file
+    from app.web.official_account import verify_file
 
     assert verify_file("MP_verify_AbC123.txt:AbC123") == ("MP_verify_AbC123.txt", "AbC123")
     assert verify_file("") is None

@@ -67,7 +67,7 @@ def test_partners_check_pings_every_partner_and_names_the_broken_one(flask_app, 
     result = flask_app.test_cli_runner().invoke(args=["partners", "check"])
     lines = result.output.splitlines()
     assert result.exit_code == 1
-    assert len(lines) == len(flask_app.extensions["yzt"].registry.partners) == 14
+    assert len(lines) == len(flask_app.extensions["yzt"].catalogue.registry.partners) == 14
     (jd,) = [line for line in lines if line.startswith("jd ")]
     assert "FAILED" in jd
     assert all(" ok " in line for line in lines if not line.startswith("jd "))

@@ -17,8 +17,8 @@ import pytest
 import redis
 import requests
 
-from app.embedded_redis import free_port, redis_server_binary, wait_for_port
-from app.stack import start_api
+from app.runtime.embedded_redis import free_port, redis_server_binary, wait_for_port
+from app.runtime.stack import start_api
 from tests.conftest import LOGS, start_worker, stop
 from tests.integration.flows import (
     accounts_person,
@@ -183,34 +183,24 @@ def test_flows_run_across_two_apis_and_two_workers_on_a_cluster(two_apis, sandbo
 
 
 def test_on_a_cluster_a_refused_code_request_counts_against_no_limit(cluster_env):
-    from adapters import redis_keys
-    from adapters.redis_store import RedisStore, connect
-    from app.ports import CodeIssue
+    from adapters.redis import connect
+    from adapters.redis import keys as redis_keys
+    from adapters.redis.codes import RedisCodes
+    from app.domain.codes import CodePolicy
+    from app.domain.quotas import QuotaPolicy
+    from app.ports.state import CodeRequest
 
     client = connect(cluster_env["REDIS_URL"], 2.0)
-    store = RedisStore(client)
+    codes = RedisCodes(client, QuotaPolicy(), CodePolicy(), ticket_ttl_s=600, form_ttl_s=60)
     now = time.time()
 
-    def issue(phone_h: str, id_h: str) -> CodeIssue:
-        return CodeIssue(
-            service="phone_cards",
-            phone_h=phone_h,
-            id_h=id_h,
-            user_h="u-cluster",
-            ip_h="ip-cluster",
-            code_digest="d",
-            code_ttl_s=300,
-            quota_window_s=86400,
-            user_limit=5,
-            ip_limit=60,
-            global_limit_per_minute=100000,
-            now=now,
-        )
+    def issue(phone_h: str, id_h: str) -> CodeRequest:
+        return CodeRequest("phone_cards", phone_h, id_h, "u-cluster", "ip-cluster", "d", now)
 
     suffix = str(int(now * 1000))
-    assert store.issue_code(issue("p1" + suffix, "i1" + suffix)) == (0, "")
-    wait, limit = store.issue_code(issue("p2" + suffix, "i1" + suffix))  # the same ID
-    assert limit == "id" and wait > 86000
+    assert codes.issue(issue("p1" + suffix, "i1" + suffix)) is None
+    refused = codes.issue(issue("p2" + suffix, "i1" + suffix))  # the same ID
+    assert refused is not None and refused.limit == "id" and refused.retry_after > 86000
     # the refused request took nothing: its phone is free and the counters count one request
     assert not client.exists(redis_keys.phone_quota("p2" + suffix, "phone_cards"))
     assert int(client.get(redis_keys.user_limit("u-cluster"))) == 1

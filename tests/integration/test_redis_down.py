@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from app.embedded_redis import free_port
-from app.ports import PlatformUser
-from app.services.login import FrontEnd, issue_token
+from app.ports.identity import PlatformUser
+from app.runtime.embedded_redis import free_port
+from app.services.sessions import FrontEnd
 
 
 def test_redis_down_is_a_fast_json_503(settings):
@@ -23,7 +23,7 @@ def test_redis_down_is_a_fast_json_503(settings):
     assert refused.status_code == 503 and refused.get_json()["error"]["code"] == "unavailable"
     # A session from before the outage still opens (tokens are stateless), then sees the 503.
     user = PlatformUser("wechat", "sbx_abc")
-    token = issue_token(app.extensions["yzt"], user, 600, FrontEnd.MINIPROGRAM)
+    token = app.extensions["yzt"].sessions.issue(user, FrontEnd.MINIPROGRAM)
     bearer = {"Authorization": f"Bearer {token}"}
     form = {
         "service": "phone_cards",

@@ -12,12 +12,13 @@ from typing import Any
 import pytest
 import requests
 
-from app.bootstrap import build_context, build_sms, build_templates
 from app.config import Settings
 from app.domain.errors import SmsRateLimited
-from app.ports import PlatformUser, SmsError, SmsThrottled, SmsUncertain
-from app.services import codes
-from app.services.context import Caller
+from app.ports.identity import PlatformUser
+from app.ports.messages import SmsError, SmsThrottled, SmsUncertain
+from app.services.caller import Caller
+from app.wiring import files, outside
+from app.wiring.api import build_api
 from tests.integration.crash_replay import accept_held, run_then_replay_crash
 from tests.integration.flows import login, phone_cards_person, request_code
 from tests.support import Sandbox, make_phone
@@ -28,7 +29,7 @@ CODE = "code_phone_cards"
 
 def gateway(settings: Settings, provider: str, **changes: Any) -> Any:
     changed = replace(settings, sms_provider=provider, **changes)
-    return build_sms(changed, build_templates(changed))
+    return outside.sms_gateway(changed, files.templates(changed))
 
 
 def raw_requests(sandbox: Sandbox, provider: str) -> list[dict[str, Any]]:
@@ -225,24 +226,25 @@ def test_tencent_gets_a_short_list_of_what_could_not_be_checked(settings, sandbo
 
 @pytest.mark.parametrize("provider", ["aliyun", "tencent"])
 def test_a_refused_code_sms_gives_the_quota_back(settings, sandbox, provider):
-    ctx = build_context(replace(settings, sms_provider=provider))
+    api = build_api(replace(settings, sms_provider=provider))
     form = phone_cards_person(sandbox)
     caller = Caller(PlatformUser("wechat", f"sbx_quota_{provider}"), "127.0.0.1")
     sandbox.fault("sms", "limit")
     with pytest.raises(SmsRateLimited):
-        codes.request_code(ctx, caller, form)
+        api.request_code(caller, form)
     sandbox.clear_faults()
-    assert codes.request_code(ctx, caller, form).sent_to.endswith(form["phone"][-4:])
+    assert api.request_code(caller, form).sent_to.endswith(form["phone"][-4:])
 
 
 @pytest.mark.parametrize("provider", ["aliyun", "tencent"])
 def test_a_query_through_a_cloud_gateway_sends_one_result_even_when_run_again(
     settings, sandbox, redis_client, provider
 ):
-    ctx = build_context(replace(settings, sms_provider=provider))
-    assert ctx.sms.idempotent is False
-    ticket, form = accept_held(ctx, sandbox, f"sbx_cloud_{provider}")
-    run_then_replay_crash(ctx, settings, ticket, redis_client)
+    cloud = replace(settings, sms_provider=provider)
+    api = build_api(cloud)
+    assert api.request_code.sms.idempotent is False
+    ticket, form = accept_held(api, sandbox, f"sbx_cloud_{provider}")
+    run_then_replay_crash(cloud, ticket, redis_client)
     messages = sandbox.sms(form["phone"])
     assert [m["template"] for m in messages] == ["code_phone_cards", "phone_cards_result"]
     assert messages[-1]["text"].startswith("【一证通查】您查询的证件号码名下共有在网移动电话卡1张")

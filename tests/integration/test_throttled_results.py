@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from app.config import Settings
-from app.embedded_redis import free_port, start_redis
+from app.runtime.embedded_redis import free_port, start_redis
 from tests.conftest import start_worker, stop
 from tests.integration.flows import (
     auth,

@@ -8,11 +8,11 @@ from dataclasses import replace
 
 import pytest
 import requests
-from wechatpy.exceptions import WeChatClientException
 
-from adapters import redis_keys
+from adapters.redis import keys as redis_keys
+from adapters.wechat_menu import load_menu
 from adapters.wechat_token import SharedTokenClient
-from app.official_account.menu import load_menu
+from app.ports.partners import PartnerRejected
 
 
 def sandbox_menu(settings):
@@ -131,7 +131,7 @@ def test_two_processes_at_once_fetch_one_token(settings, redis_client, sandbox):
     assert token_fetches(settings) == before + 1
     assert tokens[0] and tokens[0] == tokens[1]
     sandbox.clear_faults()
-    clients[0].create_menu(load_menu(settings))  # the token is the live one
+    clients[0].publish(load_menu(settings))  # the token is the live one
     assert not redis_client.exists(redis_keys.oa_access_token_lock(settings.wechat_oa_appid))
 
 
@@ -165,6 +165,6 @@ def test_wechat_failing_after_the_token_is_a_clear_cli_error(flask_app, settings
 def test_a_menu_wechat_refuses_names_its_errcode(settings, redis_client, sandbox):
     client = new_client(settings, redis_client)
     too_many = {"button": [{"type": "click", "name": "客服电话", "key": "HOTLINES"}] * 4}
-    with pytest.raises(WeChatClientException) as refused:
-        client.create_menu(too_many)
-    assert refused.value.errcode == 40016
+    with pytest.raises(PartnerRejected) as refused:
+        client.publish(too_many)
+    assert "40016" in str(refused.value)

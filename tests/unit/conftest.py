@@ -6,7 +6,7 @@ import types
 
 import pytest
 
-from tests.unit.world import World, make_world, run_query_module
+from tests.unit.world import World, delivery_module, make_world
 
 
 @pytest.fixture
@@ -17,4 +17,4 @@ def world() -> World:
 @pytest.fixture
 def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     """The result SMS retries with jittered backoff; jitter 0 keeps the unit tests fast."""
-    monkeypatch.setattr(run_query_module, "random", types.SimpleNamespace(uniform=lambda a, b: 0))
+    monkeypatch.setattr(delivery_module, "random", types.SimpleNamespace(uniform=lambda a, b: 0))

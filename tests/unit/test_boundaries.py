@@ -74,9 +74,10 @@ def test_import_needs_no_environment_and_does_no_io() -> None:
     assert result.returncode == 0, result.stderr
 
 
-# app.tasks is the Dramatiq entry point (`dramatiq app.tasks`): it must declare its broker, from
+# app.worker.tasks is the Dramatiq entry point (`dramatiq app.worker.tasks`): it must declare its
+# broker, from
 # Settings.from_env(), when it is imported. Every other module must import with no environment.
-ENTRY_POINTS = {"app.tasks"}
+ENTRY_POINTS = {"app.worker.tasks"}
 IMPORT_EVERY_MODULE = f"""
 import importlib, pkgutil
 failed = []

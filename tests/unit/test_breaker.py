@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from app.domain.breakers import (
+    CLEAN,
+    Admission,
+    BreakerPolicy,
+    BreakerRecord,
+    BreakerState,
+    worth_writing,
+)
 from app.domain.outcomes import CardsAnswer
-from tests.fakes import DOWN, FakePartners
+from tests.fakes.outside import DOWN, FakePartners
 from tests.support import make_id, make_phone
 from tests.unit.world import World, all_cards, cards_form, make_world
 
@@ -72,15 +80,47 @@ def test_one_success_resets_the_count() -> None:
 
 
 def test_only_calls_that_change_a_breaker_are_written_back() -> None:
-    from app.ports import Breaker, breaker_changes
-
     read = {
-        "cmcc": Breaker(),
-        "cucc": Breaker("closed", 2),
-        "ctcc": Breaker("half_open", 5),
-        "cbn": Breaker(),
+        "cmcc": BreakerRecord(),
+        "cucc": BreakerRecord(fails=2),
+        "ctcc": BreakerRecord(fails=5, opened_at=1.0),
+        "cbn": BreakerRecord(),
     }
     results = {"cmcc": True, "cucc": True, "ctcc": True, "cbn": False}
     # a clean success writes nothing; a success that resets or closes, and every failure, do
-    assert breaker_changes(results, read) == {"cucc": True, "ctcc": True, "cbn": False}
-    assert breaker_changes({"cmcc": True}, read) == {}
+    assert worth_writing(results, read) == {"cucc": True, "ctcc": True, "cbn": False}
+    assert worth_writing({"cmcc": True}, read) == {}
+
+
+# --- the policy itself, with other numbers than the defaults ------------------------------
+
+
+POLICY = BreakerPolicy(threshold=2, cooldown_s=10)
+
+
+def test_the_policy_opens_at_its_threshold_and_half_opens_after_its_cooldown() -> None:
+    record = POLICY.after_call(BreakerRecord(), ok=False, now=100)
+    assert record == BreakerRecord(1, None) and POLICY.state(record, 100) is BreakerState.CLOSED
+    record = POLICY.after_call(record, ok=False, now=101)
+    assert record == BreakerRecord(2, 101)
+    assert POLICY.admission(record, 110.9) is Admission.SKIP
+    assert POLICY.admission(record, 111) is Admission.PROBE
+    assert POLICY.after_call(record, ok=True, now=111) == CLEAN
+    reopened = POLICY.after_call(record, ok=False, now=111)
+    assert POLICY.state(reopened, 120) is BreakerState.OPEN  # a failed probe: open from now
+
+
+def test_the_world_applies_the_threshold_it_is_given() -> None:
+    world = make_world(
+        partners=FakePartners(cards=all_cards(cucc=DOWN)),
+        code_limit_per_user_day=1000,
+        breaker_threshold=2,
+        breaker_cooldown_s=10,
+    )
+    for _ in range(2):
+        query(world)
+    assert world.store.breaker_states(["cucc"], world.clock.now()) == {"cucc": "open"}
+    query(world)
+    assert cucc_calls(world) == 2  # shed at 2 failures, not 5
+    world.clock.advance(10)
+    assert world.store.breaker_states(["cucc"], world.clock.now()) == {"cucc": "half_open"}

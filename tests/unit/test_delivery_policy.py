@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from app.ports import NoticeRefused, NoticeUnavailable, SmsError, SmsUncertain
-from tests.fakes import CrashOnceStore, FakeNotifier, FakeSms
+from app.ports.messages import NoticeRefused, NoticeUnavailable, SmsError, SmsUncertain
+from tests.fakes.outside import FakeNotifier, FakeSms
 from tests.unit.world import (
     ALICE,
     World,
@@ -20,9 +20,7 @@ pytestmark = pytest.mark.usefixtures("no_backoff")
 
 
 def notify_world(notifier: FakeNotifier | None = None, **kw: Any) -> World:
-    world = make_world(**kw)
-    world.ctx.notifier = notifier or FakeNotifier()
-    return world
+    return make_world(notifier=notifier or FakeNotifier(), **kw)
 
 
 def submit_with_notice(world: World) -> str:
@@ -62,7 +60,7 @@ def test_a_refused_send_is_retried_with_backoff_then_fails() -> None:
 
 
 def test_after_a_crash_that_followed_certain_failures_the_next_delivery_sends() -> None:
-    world = make_world(sms=FakeSms(), store_class=CrashOnceStore)
+    world = make_world(sms=FakeSms(), crash_once=True)
     ticket_id = world.accepted(cards_form())
     world.sms.fail_times = 4  # every attempt of the first delivery is refused
     with pytest.raises(ConnectionError):
@@ -90,7 +88,7 @@ def test_a_notice_goes_to_the_user_who_asked_for_it() -> None:
     world = notify_world()
     ticket_id = submit_with_notice(world)
     assert world.run(ticket_id) == "delivered"
-    [(platform, recipient, notice)] = world.ctx.notifier.sent  # type: ignore[union-attr]
+    [(platform, recipient, notice)] = world.notifier.sent  # type: ignore[union-attr]
     assert (platform, recipient) == ("wechat", ALICE.user.user_id)
     assert notice.ticket_id == ticket_id and notice.values["status"] == "已发送"
     assert world.store.audit[-1]["notice"] == "sent"
@@ -103,7 +101,7 @@ def test_no_notice_without_notify_and_the_recipient_is_sealed_only_with_notify()
     assert sealed is not None
     assert b"notify_to" not in world.ctx.form_sealer.open(sealed, ticket_id.encode())
     world.run(ticket_id)
-    assert world.ctx.notifier.attempts == 0  # type: ignore[union-attr]
+    assert world.notifier.attempts == 0  # type: ignore[union-attr]
     assert world.store.audit[-1]["notice"] == "none"
 
 
@@ -139,13 +137,13 @@ def test_a_platform_without_a_channel_gets_no_notice_and_nothing_fails() -> None
 
 
 def test_a_redelivered_task_sends_neither_the_sms_nor_the_notice_again() -> None:
-    world = notify_world(store_class=CrashOnceStore)
+    world = notify_world(crash_once=True)
     ticket_id = submit_with_notice(world)
     with pytest.raises(ConnectionError):
         world.run(ticket_id)  # SMS and notice went out; the end was not recorded
     assert world.run(ticket_id) == "delivered"
     assert len(world.results()) == 1
-    assert len(world.ctx.notifier.sent) == 1  # type: ignore[union-attr]
+    assert len(world.notifier.sent) == 1  # type: ignore[union-attr]
     assert world.store.audit[-1]["notice"] == "earlier"
 
 
@@ -154,5 +152,5 @@ def test_a_failed_delivery_is_notified_as_failed() -> None:
     ticket_id = submit_with_notice(world)
     world.sms.fail_times = 100
     assert world.run(ticket_id) == "failed"
-    [(_, _, notice)] = world.ctx.notifier.sent  # type: ignore[union-attr]
+    [(_, _, notice)] = world.notifier.sent  # type: ignore[union-attr]
     assert notice.values["status"] == "发送失败"

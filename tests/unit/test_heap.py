@@ -8,7 +8,7 @@ import sys
 from app.config import ROOT
 
 PROBE = (
-    "import gc; from app import heap; heap.settle(); "
+    "import gc; from app.runtime import heap; heap.settle(); "
     "print(gc.get_threshold(), gc.get_freeze_count() > 0)"
 )
 

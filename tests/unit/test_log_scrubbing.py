@@ -7,8 +7,8 @@ import json
 import logging
 import sys
 
-from app.logs import JsonFormatter
-from app.sentry import before_send
+from app.runtime.logs import JsonFormatter
+from app.runtime.sentry import before_send
 
 ID = "11010519491231002X"
 PHONE = "13800138000"

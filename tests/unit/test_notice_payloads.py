@@ -7,7 +7,8 @@ import re
 import pytest
 
 from app.config import NOTICE_FIELDS_ALIPAY, NOTICE_FIELDS_WECHAT
-from app.ports import Ticket
+from app.domain.tickets import Ticket
+from app.wiring.files import load_templates
 from notices.platform import (
     ALIPAY_LIMIT,
     alipay_data,
@@ -17,7 +18,7 @@ from notices.platform import (
     wechat_data,
     wechat_limit,
 )
-from notices.sms import fit_params, load_templates
+from notices.sms import fit_params
 
 NOW = 1_764_400_000.0  # 2025-11-29 07:06:40 UTC, 15:06 in China
 

@@ -12,10 +12,9 @@ import xmltodict
 from wechatpy.crypto import PrpCrypto, WeChatCrypto
 from wechatpy.utils import WeChatSigner
 
-from app.official_account.protocol import (
-    Incoming,
-    Malformed,
-    Refused,
+from adapters.wechat_callback import (
+    CallbackMalformed,
+    CallbackRefused,
     cdata_safe,
     check_request,
     open_plain,
@@ -23,6 +22,7 @@ from app.official_account.protocol import (
     seal,
     text_reply,
 )
+from app.domain.official_account import Incoming
 from tests.official_account.samples import (
     DECRYPT_APPID,
     DECRYPT_BODY,
@@ -88,10 +88,10 @@ def test_wechatpys_vector_decrypts_to_its_text_message():
 
 def test_the_official_sample_is_refused_under_another_token_or_appid():
     other_token = WeChatCrypto("pamtest", SAMPLE_AES_KEY, DECRYPT_APPID)
-    with pytest.raises(Refused):
+    with pytest.raises(CallbackRefused):
         open_safe(other_token, DECRYPT_BODY, sample_args())
     other_appid = WeChatCrypto(DECRYPT_TOKEN, SAMPLE_AES_KEY, ENCRYPT_APPID)
-    with pytest.raises(Malformed):
+    with pytest.raises(CallbackMalformed):
         open_safe(other_appid, DECRYPT_BODY, sample_args())
 
 
@@ -134,7 +134,7 @@ def signed(token: str, timestamp: str, nonce: str) -> dict[str, str]:
     ],
 )
 def test_check_request_refuses(args, now, code):
-    with pytest.raises(Refused) as refused:
+    with pytest.raises(CallbackRefused) as refused:
         check_request("tk", args, now=now, window_s=300)
     assert refused.value.code == code
 
@@ -198,7 +198,7 @@ BILLION_LAUGHS = (
     ],
 )
 def test_open_plain_refuses_malformed_or_hostile_xml(body):
-    with pytest.raises(Malformed):
+    with pytest.raises(CallbackMalformed):
         open_plain(body)
 
 

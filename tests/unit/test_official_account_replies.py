@@ -8,18 +8,17 @@ from pathlib import Path
 import pytest
 import yaml
 
-from app.bootstrap import build_registry
+from adapters.wechat_menu import load_menu
 from app.config import ConfigError, Settings
 from app.domain.guides import load_hotlines
-from app.official_account.hotlines import UNCONFIRMED
-from app.official_account.menu import load_menu
-from app.official_account.protocol import Incoming
-from app.official_account.replies import CLICK_KEYS, HELP, Replies
+from app.domain.official_account import Incoming
+from app.wiring import files
+from notices.replies import CLICK_KEYS, HELP, UNCONFIRMED, Replies
 
 PUBLIC = "https://yzt.example.gov.cn"
 HOTLINES = load_hotlines(
     yaml.safe_load(Path(Settings().hotlines_file).read_text(encoding="utf-8")),
-    build_registry(Settings()),
+    files.registry(Settings()),
 )
 REPLIES = Replies.build(PUBLIC + "/", HOTLINES)
 SERVICE_URL, GUIDES_URL = f"{PUBLIC}/h5/", f"{PUBLIC}/h5/guides"

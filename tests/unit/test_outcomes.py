@@ -3,60 +3,25 @@
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from app.domain.forms import Service
 from app.domain.outcomes import (
     OWNERSHIP_STOPS,
     CardsAnswer,
-    Kind,
+    OutcomeKind,
     OwnerAnswer,
     Ownership,
     decide_accounts,
     decide_ownership,
     decide_phone_cards,
 )
-from app.domain.providers import MVNO_SHORT_NAME, Registry, RegistryError, load_registry
-
-ROOT = Path(__file__).resolve().parents[2]
-REGISTRY_DATA: dict[str, Any] = yaml.safe_load(
-    (ROOT / "app" / "data" / "providers.yaml").read_text(encoding="utf-8")
-)
-
-
-def registry() -> Registry:
-    return load_registry(copy.deepcopy(REGISTRY_DATA), include_sandbox_only=True)
-
-
-REG = registry()
-OPERATORS = [o.id for o in REG.operators]
-COMPANIES = [c.id for c in REG.companies]
-
-
-def cards(**answers: CardsAnswer | None) -> dict[str, CardsAnswer | None]:
-    """Every operator answers 0 cards and phone 'none', except as given."""
-    base: dict[str, CardsAnswer | None] = {o: CardsAnswer(0, "none") for o in OPERATORS}
-    base.update(answers)
-    return base
-
-
-def owners(**answers: OwnerAnswer | None) -> dict[str, OwnerAnswer | None]:
-    base: dict[str, OwnerAnswer | None] = {o: OwnerAnswer("none", False) for o in OPERATORS}
-    base.update(answers)
-    return base
-
-
-def counts(**answers: dict[str, int] | None) -> dict[str, dict[str, int] | None]:
-    base: dict[str, dict[str, int] | None] = {
-        c.id: {p.id: 1 for p in c.products} for c in REG.companies
-    }
-    base.update(answers)
-    return base
-
+from app.domain.providers import MVNO_SHORT_NAME, RegistryError, load_registry
+from app.domain.quotas import USES_QUOTA, gives_back
+from app.domain.tickets import TicketStatus
+from tests.unit.registry_data import COMPANIES, OPERATORS, REG, REGISTRY_DATA, cards, counts, owners
 
 # --- the registry ----------------------------------------------------------------------------
 
@@ -139,19 +104,21 @@ def test_missing_basic_operator_when_it_is_sandbox_only() -> None:
 @pytest.mark.parametrize(
     ("kind", "uses"),
     [
-        (Kind.RESULT, True),
-        (Kind.MISMATCH, True),
-        (Kind.NUMBER_INACTIVE, True),
-        (Kind.PARTIAL, False),
-        (Kind.UNAVAILABLE, False),
+        (OutcomeKind.RESULT, True),
+        (OutcomeKind.MISMATCH, True),
+        (OutcomeKind.NUMBER_INACTIVE, True),
+        (OutcomeKind.PARTIAL, False),
+        (OutcomeKind.UNAVAILABLE, False),
     ],
 )
-def test_uses_quota(kind: Kind, uses: bool) -> None:
-    assert kind.uses_quota is uses
+def test_uses_quota(kind: OutcomeKind, uses: bool) -> None:
+    assert (kind in USES_QUOTA) is uses
+    assert gives_back(kind, TicketStatus.DELIVERED) is not uses
+    assert gives_back(kind, TicketStatus.FAILED)  # no SMS: always back
 
 
 def test_every_kind_is_decided_on_quota() -> None:
-    assert {k for k in Kind if k.uses_quota} == {"result", "mismatch", "number_inactive"}
+    assert {k for k in OutcomeKind if k in USES_QUOTA} == {"result", "mismatch", "number_inactive"}
 
 
 # --- 移动电话卡 ------------------------------------------------------------------------------
@@ -168,7 +135,7 @@ def test_cards_result() -> None:
         ),
     )
     assert outcome.service is Service.PHONE_CARDS
-    assert outcome.kind is Kind.RESULT
+    assert outcome.kind is OutcomeKind.RESULT
     assert dict(outcome.counts) == {"cmcc": 2, "cucc": 1, "ctcc": 0, "cbn": 0, "mvno": 3}
     assert outcome.total == 6
     assert outcome.unavailable == ()
@@ -176,7 +143,7 @@ def test_cards_result() -> None:
 
 def test_cards_result_when_the_phone_is_active_at_an_mvno() -> None:
     outcome = decide_phone_cards(REG, cards(vno2=CardsAnswer(1, "active")))
-    assert outcome.kind is Kind.RESULT
+    assert outcome.kind is OutcomeKind.RESULT
     assert outcome.counts["mvno"] == 1 and outcome.total == 1
 
 
@@ -186,7 +153,7 @@ def test_cards_suspended_phone_is_number_inactive(silent: str | None) -> None:
     if silent:
         answers[silent] = None
     outcome = decide_phone_cards(REG, answers)
-    assert outcome.kind is Kind.NUMBER_INACTIVE
+    assert outcome.kind is OutcomeKind.NUMBER_INACTIVE
     assert not outcome.counts  # nothing about the ID is revealed
 
 
@@ -196,7 +163,7 @@ def test_cards_cancelled_with_all_answering_is_exactly_a_mismatch() -> None:
     cancelled = decide_phone_cards(REG, cards(ctcc=CardsAnswer(1, "cancelled")))
     unknown = decide_phone_cards(REG, cards(ctcc=CardsAnswer(1, "none")))
     assert cancelled == unknown
-    assert cancelled.kind is Kind.MISMATCH and cancelled.kind.uses_quota
+    assert cancelled.kind is OutcomeKind.MISMATCH and cancelled.kind in USES_QUOTA
     assert not cancelled.counts
 
 
@@ -204,12 +171,12 @@ def test_cards_cancelled_with_all_answering_is_exactly_a_mismatch() -> None:
 def test_cards_cancelled_with_a_silent_operator_is_unavailable(silent: str) -> None:
     """The number may have been ported to the silent operator: we cannot tell."""
     outcome = decide_phone_cards(REG, cards(ctcc=CardsAnswer(1, "cancelled"), **{silent: None}))
-    assert outcome.kind is Kind.UNAVAILABLE
+    assert outcome.kind is OutcomeKind.UNAVAILABLE
 
 
 def test_cards_unconfirmed_with_all_answering_is_mismatch() -> None:
     outcome = decide_phone_cards(REG, cards(cmcc=CardsAnswer(2, "none")))
-    assert outcome.kind is Kind.MISMATCH
+    assert outcome.kind is OutcomeKind.MISMATCH
     assert not outcome.counts and outcome.total == 0
 
 
@@ -218,13 +185,13 @@ def test_cards_unconfirmed_with_a_silent_operator_is_unavailable(silent: str) ->
     answers = cards(cmcc=CardsAnswer(2, "none"), ctcc=CardsAnswer(1, "none"))
     answers[silent] = None
     outcome = decide_phone_cards(REG, answers)
-    assert outcome.kind is Kind.UNAVAILABLE
+    assert outcome.kind is OutcomeKind.UNAVAILABLE
 
 
 def test_cards_all_operators_silent_is_unavailable() -> None:
     outcome = decide_phone_cards(REG, dict.fromkeys(OPERATORS))
-    assert outcome.kind is Kind.UNAVAILABLE
-    assert decide_phone_cards(REG, {}).kind is Kind.UNAVAILABLE
+    assert outcome.kind is OutcomeKind.UNAVAILABLE
+    assert decide_phone_cards(REG, {}).kind is OutcomeKind.UNAVAILABLE
 
 
 def test_cards_partial_shows_dash_per_silent_column() -> None:
@@ -232,7 +199,7 @@ def test_cards_partial_shows_dash_per_silent_column() -> None:
         REG,
         cards(cmcc=CardsAnswer(2, "active"), cucc=None, ctcc=CardsAnswer(1, "none")),
     )
-    assert outcome.kind is Kind.PARTIAL
+    assert outcome.kind is OutcomeKind.PARTIAL
     assert dict(outcome.counts) == {"cmcc": 2, "cucc": None, "ctcc": 1, "cbn": 0, "mvno": 0}
     assert outcome.total == 3
     assert outcome.unavailable == ("中国联通",)
@@ -244,7 +211,7 @@ def test_cards_one_silent_mvno_hides_the_mvno_column(silent: str, answering: str
         REG,
         cards(cmcc=CardsAnswer(1, "active"), **{silent: None, answering: CardsAnswer(4, "none")}),
     )
-    assert outcome.kind is Kind.PARTIAL
+    assert outcome.kind is OutcomeKind.PARTIAL
     assert outcome.counts["mvno"] is None
     assert outcome.unavailable == (MVNO_SHORT_NAME,)
     # total counts only the providers that answered: the answering MVNO is one of them
@@ -256,7 +223,7 @@ def test_cards_all_mvnos_silent_name_resale_once() -> None:
         REG,
         cards(cmcc=CardsAnswer(1, "active"), cbn=None, vno1=None, vno2=None),
     )
-    assert outcome.kind is Kind.PARTIAL
+    assert outcome.kind is OutcomeKind.PARTIAL
     assert outcome.counts["mvno"] is None and outcome.counts["cbn"] is None
     assert outcome.unavailable == ("中国广电", MVNO_SHORT_NAME)
     assert outcome.unavailable.count("转售企业") == 1
@@ -306,9 +273,9 @@ def test_ownership(answers: dict[str, OwnerAnswer | None], expected: Ownership) 
 
 def test_ownership_stops_map_to_kinds() -> None:
     assert OWNERSHIP_STOPS == {
-        Ownership.INACTIVE: Kind.NUMBER_INACTIVE,
-        Ownership.MISMATCH: Kind.MISMATCH,
-        Ownership.UNKNOWN: Kind.UNAVAILABLE,
+        Ownership.INACTIVE: OutcomeKind.NUMBER_INACTIVE,
+        Ownership.MISMATCH: OutcomeKind.MISMATCH,
+        Ownership.UNKNOWN: OutcomeKind.UNAVAILABLE,
     }
     assert Ownership.CONFIRMED not in OWNERSHIP_STOPS
 
@@ -319,7 +286,7 @@ def test_ownership_stops_map_to_kinds() -> None:
 def test_accounts_result() -> None:
     outcome = decide_accounts(REG, counts(tencent={"wechat": 2, "qq": 3}, jd={"jd": 0}))
     assert outcome.service is Service.INTERNET_ACCOUNTS
-    assert outcome.kind is Kind.RESULT
+    assert outcome.kind is OutcomeKind.RESULT
     assert outcome.counts["wechat"] == 2 and outcome.counts["qq"] == 3
     assert outcome.counts["jd"] == 0
     assert list(outcome.counts) == [p.id for p in REG.products]
@@ -329,7 +296,7 @@ def test_accounts_result() -> None:
 
 def test_accounts_partial_names_the_company_by_its_products() -> None:
     outcome = decide_accounts(REG, counts(alibaba=None, meituan=None))
-    assert outcome.kind is Kind.PARTIAL
+    assert outcome.kind is OutcomeKind.PARTIAL
     assert outcome.unavailable == ("淘宝、闲鱼、钉钉", "美团")
     for product in ("taobao", "xianyu", "dingtalk", "meituan"):
         assert outcome.counts[product] is None
@@ -340,13 +307,13 @@ def test_accounts_missing_company_counts_as_silent() -> None:
     answers = counts()
     del answers["baidu"]
     outcome = decide_accounts(REG, answers)
-    assert outcome.kind is Kind.PARTIAL
+    assert outcome.kind is OutcomeKind.PARTIAL
     assert outcome.unavailable == ("百度",)
 
 
 def test_accounts_all_companies_down_is_unavailable() -> None:
     outcome = decide_accounts(REG, dict.fromkeys(COMPANIES))
-    assert outcome.kind is Kind.UNAVAILABLE
+    assert outcome.kind is OutcomeKind.UNAVAILABLE
     assert not outcome.counts
 
 
@@ -354,6 +321,6 @@ def test_accounts_one_company_answering_is_partial() -> None:
     answers: dict[str, dict[str, int] | None] = dict.fromkeys(COMPANIES)
     answers["jd"] = {"jd": 2}
     outcome = decide_accounts(REG, answers)
-    assert outcome.kind is Kind.PARTIAL
+    assert outcome.kind is OutcomeKind.PARTIAL
     assert outcome.total == 2
     assert len(outcome.unavailable) == 7

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from redis.crc import key_slot
 
-from adapters import redis_keys as keys
+from adapters.redis import keys
 
 HEX = st.text("0123456789abcdef", min_size=24, max_size=24)
 

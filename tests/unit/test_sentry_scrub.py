@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from urllib.parse import quote
 
-from app.sentry import FILTERED, before_breadcrumb, before_send, scrub_text
+from app.runtime.sentry import FILTERED, before_breadcrumb, before_send, scrub_text
 
 NAME, ID, PHONE = "欧阳娜娜", "11010519491231002X", "13800138000"
 

@@ -11,21 +11,21 @@ import pytest
 from app.domain.forms import Service
 from app.domain.outcomes import (
     CardsAnswer,
-    Kind,
     Outcome,
+    OutcomeKind,
     decide_accounts,
     decide_phone_cards,
 )
 from app.domain.providers import load_registry
+from app.wiring.files import load_templates
 from notices.sms import (
     Message,
     Templates,
     check_code_templates,
     code_message,
-    load_templates,
     outcome_message,
 )
-from tests.unit.test_outcomes import COMPANIES, OPERATORS, REG, REGISTRY_DATA, cards, counts
+from tests.unit.registry_data import COMPANIES, OPERATORS, REG, REGISTRY_DATA, cards, counts
 
 TEMPLATES: Templates = load_templates()
 MAX_CHARS = 3 * 67
@@ -147,22 +147,22 @@ def test_product_example_meituan() -> None:
     ("kind", "expected"),
     [
         (
-            Kind.MISMATCH,
+            OutcomeKind.MISMATCH,
             "【一证通查】您提交的信息与号码登记信息不符,查询未成功。请核对后于24小时后重新查询。",
         ),
         (
-            Kind.NUMBER_INACTIVE,
+            OutcomeKind.NUMBER_INACTIVE,
             "【一证通查】您的手机号不在服务状态(已注销或停机),无法使用本服务查询。"
             "如需查询已注销号码关联的互联网账号,请拨打相关企业客服电话。",
         ),
         (
-            Kind.UNAVAILABLE,
+            OutcomeKind.UNAVAILABLE,
             "【一证通查】系统繁忙,您的查询暂时无法完成,本次不计入查询次数,请稍后重试。",
         ),
     ],
 )
 @pytest.mark.parametrize("service", list(Service))
-def test_stop_wording(kind: Kind, expected: str, service: Service) -> None:
+def test_stop_wording(kind: OutcomeKind, expected: str, service: Service) -> None:
     message = outcome_message(Outcome(service, kind))
     assert message == Message(str(kind), {})
     assert TEMPLATES.render(message) == expected
@@ -170,7 +170,7 @@ def test_stop_wording(kind: Kind, expected: str, service: Service) -> None:
 
 def test_signature_is_configurable() -> None:
     templates = load_templates(signature="反诈中心")
-    text = templates.render(outcome_message(Outcome(Service.PHONE_CARDS, Kind.UNAVAILABLE)))
+    text = templates.render(outcome_message(Outcome(Service.PHONE_CARDS, OutcomeKind.UNAVAILABLE)))
     assert text.startswith("【反诈中心】系统繁忙")
 
 
@@ -199,8 +199,10 @@ def test_every_template_has_a_gateway_id_and_known_placeholders() -> None:
 
 def _all_outcomes() -> list[Outcome]:
     """Every outcome the registry can produce, with large realistic counts."""
-    outcomes = [Outcome(s, k) for s in Service for k in (Kind.MISMATCH, Kind.NUMBER_INACTIVE)]
-    outcomes += [Outcome(s, Kind.UNAVAILABLE) for s in Service]
+    outcomes = [
+        Outcome(s, k) for s in Service for k in (OutcomeKind.MISMATCH, OutcomeKind.NUMBER_INACTIVE)
+    ]
+    outcomes += [Outcome(s, OutcomeKind.UNAVAILABLE) for s in Service]
     for n in range(len(OPERATORS)):
         for silent in itertools.combinations(OPERATORS[1:], n):  # cmcc confirms the phone
             answers = {o: None if o in silent else CardsAnswer(15, "none") for o in OPERATORS}
@@ -276,7 +278,7 @@ def test_long_unavailable_list_falls_back_to_partial_name() -> None:
     answers: dict[str, dict[str, int] | None] = {c.id: None for c in bigger.companies}
     answers["jd"] = {"jd": 1}
     outcome = decide_accounts(bigger, answers)
-    assert outcome.kind is Kind.PARTIAL
+    assert outcome.kind is OutcomeKind.PARTIAL
     assert len("、".join(outcome.unavailable)) > MAX_PARAM
     message = outcome_message(outcome)
     assert message.params["unavailable"] == "部分企业"
@@ -286,7 +288,7 @@ def test_long_unavailable_list_falls_back_to_partial_name() -> None:
 def test_list_of_exactly_35_characters_is_kept() -> None:
     outcome = Outcome(
         Service.INTERNET_ACCOUNTS,
-        Kind.PARTIAL,
+        OutcomeKind.PARTIAL,
         counts={p.id: None for p in REG.products},
         unavailable=("甲" * 17, "乙" * 17),
     )

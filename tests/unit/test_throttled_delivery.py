@@ -4,17 +4,15 @@ processing meanwhile, and only then fails with the quota given back. Still exact
 
 from __future__ import annotations
 
-import asyncio
 import types
 
 import pytest
 
 from app.domain.delivery import retry_delay, wait_before
-from app.ports import SmsThrottled
+from app.ports.messages import SmsThrottled
 from app.services.delivery import Run
-from app.services.run_query import run_query
-from tests.fakes import FakeNotifier, FakeSms, Scheduled
-from tests.unit.test_use_cases import ALICE, ID, NAME, PHONE, World, cards_form, make_world
+from tests.fakes.outside import FakeNotifier, FakeSms, Scheduled
+from tests.unit.world import ALICE, ID, NAME, PHONE, World, cards_form, make_world
 
 
 @pytest.fixture(autouse=True)
@@ -36,9 +34,9 @@ def throttled_world(**settings: object) -> tuple[World, str]:
 def run(world: World, ticket_id: str, retry: Scheduled | None = None) -> str | None:
     """The task's first message, or a scheduled retry once its delay has passed."""
     if retry is None:
-        return asyncio.run(run_query(world.ctx, ticket_id))
+        return world.run(ticket_id)
     world.clock.advance(retry.delay_s)
-    return asyncio.run(run_query(world.ctx, ticket_id, Run(retry.attempt, retry.token)))
+    return world.run(ticket_id, Run(retry.attempt, retry.token))
 
 
 def test_the_policy_waits_a_second_then_doubles_up_to_a_minute() -> None:
@@ -150,8 +148,8 @@ def test_a_retry_that_died_in_the_middle_of_its_send(idempotent: bool, resent: i
 
 
 def test_the_notice_follows_the_delayed_sms_once() -> None:
-    world = make_world(sms=FakeSms(error=SmsThrottled))
-    world.ctx.notifier = notifier = FakeNotifier()
+    notifier = FakeNotifier()
+    world = make_world(sms=FakeSms(error=SmsThrottled), notifier=notifier)
     world.request(cards_form())
     ticket_id = str(world.submit({**cards_form(), "notify": True}, world.sms.last_code()).ticket)
     world.sms.fail_times = 3

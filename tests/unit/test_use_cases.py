@@ -1,49 +1,31 @@
-"""Use cases over fakes of the ports: request_code, submit_query, run_query, ticket_status."""
+"""Use cases over fakes of the ports: request a code, submit a query, run it, read a ticket."""
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import dataclasses
 import json
 import time
 from typing import Any
 
 import pytest
 
-from adapters.sealing import AesGcmSealer
 from app.domain.errors import (
     CodeExpired,
     CodeMismatch,
     InvalidFields,
-    LoginFailed,
     NotFound,
     QuotaExceeded,
     ServiceUnavailable,
     SmsRateLimited,
     SmsUnavailable,
-    TooManyRequests,
-    Unauthenticated,
 )
 from app.domain.outcomes import CardsAnswer, OwnerAnswer
-from app.ports import PartnerRejected, PartnerUnavailable, PlatformUser, SmsError, SmsThrottled
-from app.services.context import Caller
-from app.services.login import (
-    OAUTH_STATE_TTL_S,
-    FrontEnd,
-    authenticate,
-    login,
-    open_oauth_state,
-    seal_oauth_state,
-)
-from app.services.queries import submit_query, ticket_status
-from tests.fakes import (
-    CrashOnceStore,
-    FakePartners,
-    FakeSms,
-    Hang,
-)
-from tests.unit.test_outcomes import COMPANIES, OPERATORS
+from app.ports.identity import PlatformUser
+from app.ports.messages import SmsError, SmsThrottled
+from app.ports.partners import PartnerRejected, PartnerUnavailable
+from app.services.caller import Caller
+from tests.fakes.outside import FakePartners, FakeSms, Hang
+from tests.unit.registry_data import COMPANIES, OPERATORS
 from tests.unit.world import (
     ALICE,
     BOB,
@@ -57,94 +39,9 @@ from tests.unit.world import (
     all_counts,
     all_owners,
     cards_form,
+    delivery_module,
     make_world,
-    run_query_module,
 )
-
-# --- login ------------------------------------------------------------------------------------
-
-
-MP = FrontEnd.MINIPROGRAM
-
-
-def mp_login(world: World, code: str = "good-code", ip: str = ALICE.ip) -> Any:
-    return login(world.ctx, "wechat", code, MP, ip)
-
-
-def test_login_and_authenticate(world: World) -> None:
-    session = mp_login(world)
-    assert session.expires_in == SETTINGS.session_ttl_s
-    assert authenticate(world.ctx, session.token, MP) == ALICE.user
-    # Stateless: only the login rate counter is stored, and the openid in the token is sealed.
-    assert list(world.store.data) == [f"limit:{world.ctx.hasher.identifier('ip', ALICE.ip)}:login"]
-    sealed = base64.urlsafe_b64decode(session.token + "=" * (-len(session.token) % 4))
-    assert ALICE.user.user_id.encode() not in sealed
-    assert ALICE.user.user_id.encode() not in world.store.raw_bytes
-    forged = session.token[:20] + ("A" if session.token[20] != "A" else "B") + session.token[21:]
-    for bad in ("not-a-token", "", "令牌", "x" * 600, forged, session.token[:-4]):
-        with pytest.raises(Unauthenticated):
-            authenticate(world.ctx, bad, MP)
-    with pytest.raises(Unauthenticated):
-        authenticate(world.ctx, None, MP)
-    with pytest.raises(LoginFailed):
-        mp_login(world, "bad-code")
-    world.clock.advance(SETTINGS.session_ttl_s + 1)
-    with pytest.raises(Unauthenticated):
-        authenticate(world.ctx, session.token, MP)
-
-
-def test_a_token_opens_only_for_the_front_end_it_was_issued_to(world: World) -> None:
-    mini_program = mp_login(world).token
-    h5 = login(world.ctx, "wechat", "good-code", FrontEnd.H5, ALICE.ip).token
-    assert authenticate(world.ctx, h5, FrontEnd.H5) == ALICE.user
-    with pytest.raises(Unauthenticated):
-        authenticate(world.ctx, mini_program, FrontEnd.H5)
-    with pytest.raises(Unauthenticated):
-        authenticate(world.ctx, h5, MP)
-
-
-def test_logins_are_limited_per_client_network_an_ipv6_64_as_one() -> None:
-    world = make_world(login_limit_per_ip_minute=3)
-    for host in ("2001:db8:1:2::1", "2001:db8:1:2::2", "2001:db8:1:2:ffff::9"):
-        mp_login(world, ip=host)
-    with pytest.raises(TooManyRequests) as info:
-        mp_login(world, ip="2001:db8:1:2:abcd::1")  # the same /64
-    assert 0 < info.value.retry_after <= 60
-    mp_login(world, ip="2001:db8:1:3::1")  # the next /64 is another subscriber
-    mp_login(world, ip="203.0.113.8")
-    world.clock.advance(60)
-    mp_login(world, ip="2001:db8:1:2::1")
-
-
-def test_the_oauth_state_is_sealed_bound_and_short_lived(world: World) -> None:
-    cookie = seal_oauth_state(world.ctx, "abc123", "/h5/phone-cards")
-    assert open_oauth_state(world.ctx, cookie) == ("abc123", "/h5/phone-cards")
-    assert b"phone-cards" not in base64.urlsafe_b64decode(cookie + "=" * (-len(cookie) % 4))
-    assert open_oauth_state(world.ctx, mp_login(world).token) is None  # a token is no state
-    with pytest.raises(Unauthenticated):  # and a state is no token
-        authenticate(world.ctx, cookie, FrontEnd.H5)
-    world.clock.advance(OAUTH_STATE_TTL_S + 1)
-    assert open_oauth_state(world.ctx, cookie) is None
-
-
-def test_a_token_is_bound_to_its_purpose_and_its_key(world: World) -> None:
-    session = mp_login(world)
-    # A sealed form (same keys, other associated data) never passes for a token...
-    payload = json.dumps(["wechat", ALICE.user.user_id, int(world.clock.now()) + 60]).encode()
-    as_form = world.ctx.token_sealer.seal(payload, b"some-ticket-id")
-    with pytest.raises(Unauthenticated):
-        authenticate(world.ctx, base64.urlsafe_b64encode(as_form).decode().rstrip("="), MP)
-    # ...and a token sealed under another SECRET_KEY is refused.
-    other = dataclasses.replace(world.ctx, token_sealer=AesGcmSealer.from_secret(b"another-secret"))
-    with pytest.raises(Unauthenticated):
-        authenticate(other, session.token, MP)
-    # A retired seal key (FORM_SEAL_KEYS rotation) still opens the tokens it made.
-    rotated = dataclasses.replace(
-        world.ctx,
-        token_sealer=AesGcmSealer.from_secret(SETTINGS.secret_key.encode(), "2:a-newer-secret"),
-    )
-    assert authenticate(rotated, session.token, MP) == ALICE.user
-
 
 # --- request_code -----------------------------------------------------------------------------
 
@@ -275,13 +172,13 @@ def test_code_expires_after_its_ttl(world: World) -> None:
 def test_malformed_code_is_a_field_error(world: World, code: Any) -> None:
     world.request(cards_form())
     with pytest.raises(InvalidFields) as info:
-        submit_query(world.ctx, ALICE, {**cards_form(), "code": code})
+        world.submit_query(ALICE, {**cards_form(), "code": code})
     assert set(info.value.fields) == {"code"}
 
 
 def test_malformed_form_and_code_are_reported_together(world: World) -> None:
     with pytest.raises(InvalidFields) as info:
-        submit_query(world.ctx, ALICE, {**cards_form(name="x"), "code": "12"})
+        world.submit_query(ALICE, {**cards_form(name="x"), "code": "12"})
     assert set(info.value.fields) == {"name", "code"}
 
 
@@ -311,17 +208,17 @@ def test_enqueue_failure_gives_the_quota_back() -> None:
 
 def test_ticket_status_for_its_owner_only(world: World) -> None:
     ticket_id = world.accepted(cards_form())
-    ticket = ticket_status(world.ctx, ALICE, ticket_id)
+    ticket = world.read_ticket(ALICE, ticket_id)
     assert ticket.status == "accepted" and ticket.phone_masked == "138****8000"
     with pytest.raises(NotFound):
-        ticket_status(world.ctx, BOB, ticket_id)
+        world.read_ticket(BOB, ticket_id)
     same_user_other_platform = Caller(PlatformUser("alipay", "o-alice"), ALICE.ip)
     with pytest.raises(NotFound):
-        ticket_status(world.ctx, same_user_other_platform, ticket_id)
+        world.read_ticket(same_user_other_platform, ticket_id)
     with pytest.raises(NotFound):
-        ticket_status(world.ctx, ALICE, "no-such-ticket")
+        world.read_ticket(ALICE, "no-such-ticket")
     with pytest.raises(NotFound):
-        ticket_status(world.ctx, ALICE, ticket_id + "x" * 64)
+        world.read_ticket(ALICE, ticket_id + "x" * 64)
 
 
 # --- run_query --------------------------------------------------------------------------------
@@ -373,7 +270,7 @@ def test_redelivered_task_sends_nothing_more(world: World) -> None:
 
 @pytest.mark.parametrize("idempotent", [False, True])
 def test_worker_dying_after_the_sms_still_means_one_sms(idempotent: bool) -> None:
-    world = make_world(sms=FakeSms(idempotent=idempotent), store_class=CrashOnceStore)
+    world = make_world(sms=FakeSms(idempotent=idempotent), crash_once=True)
     ticket_id = world.accepted(cards_form())
     with pytest.raises(ConnectionError):
         world.run(ticket_id)
@@ -456,7 +353,7 @@ def test_sms_gateway_failing_every_time(no_backoff: None) -> None:
     world.sms.fail_times = 100
     attempts_before = world.sms.attempts
     assert world.run(ticket_id) == "failed"
-    assert world.sms.attempts - attempts_before == run_query_module.SMS_ATTEMPTS
+    assert world.sms.attempts - attempts_before == delivery_module.SMS_ATTEMPTS
     [finish] = world.store.finished
     assert finish.status == "failed" and finish.give_back is True
     assert world.store.get_ticket(ticket_id).status == "failed"  # type: ignore[union-attr]

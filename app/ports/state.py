@@ -1,0 +1,174 @@
+"""Ports of the state we keep (Redis in production, in-memory fakes in unit tests), one per
+thing held. Every implementation applies the domain's policies (app/domain) as it is given
+them; tests/contracts runs the same cases against the fake and the Redis adapter of each.
+
+A port raises StoreUnavailable when its store cannot be reached.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from app.domain.breakers import BreakerRecord
+from app.domain.codes import CodeCheck
+from app.domain.tickets import Ticket, TicketEnd
+
+
+class StoreUnavailable(Exception):
+    """Redis (or whatever holds state) cannot be reached."""
+
+
+@dataclass(frozen=True)
+class CodeRequest:
+    """One code request: who asks for what, by keyed hashes, and the code's keyed hash."""
+
+    service: str
+    phone_h: str
+    id_h: str  # "" when the service has no ID quota
+    user_h: str
+    ip_h: str  # of the client network
+    code_digest: str
+    now: float
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A limit that refused, and how long until it would not."""
+
+    limit: str  # app.domain.quotas.Limit
+    retry_after: int
+
+
+@dataclass(frozen=True)
+class Redemption:
+    """A submit: the code's keyed hash to check, and the ticket (with its sealed form) to
+    create in the same atomic step when it matches."""
+
+    service: str
+    phone_h: str
+    code_digest: str
+    ticket: Ticket
+    sealed_form: bytes
+
+
+class Codes(Protocol):
+    """Verification codes, and the quotas taken when one is issued (app/domain/quotas.py)."""
+
+    def issue(self, request: CodeRequest) -> Refusal | None:
+        """Check every quota, then take them all and store the code (owned by request.user_h),
+        atomically; or take nothing and say which limit refused."""
+        ...
+
+    def cancel(self, request: CodeRequest) -> None:
+        """Undo issue: the code SMS could not be sent."""
+        ...
+
+    def redeem(self, redemption: Redemption) -> CodeCheck:
+        """Take the owner's submit limit, then check the code: only its owner
+        (ticket.owner_h) can spend it. On a match, burn it and create the ticket and its
+        sealed form, atomically: no code is ever spent without a ticket."""
+        ...
+
+
+class RateLimits(Protocol):
+    def take(self, name: str, subject_h: str, limit: int, window_s: int) -> int:
+        """Count one more: 0, or the seconds to wait once the limit is spent."""
+        ...
+
+
+@dataclass(frozen=True)
+class Begun:
+    """A query's start, as the worker finds it."""
+
+    ticket: Ticket | None  # None: unknown or expired
+    sealed_form: bytes | None  # None: purged (the ticket is final) or outlived its TTL
+    pending_sms: bytes | None = None  # a throttled result SMS waiting for its retry
+
+
+class Tickets(Protocol):
+    def new_id(self, phone_h: str) -> str:
+        """A fresh, unguessable ticket id, placed so its keys live beside the phone's code."""
+        ...
+
+    def get(self, ticket_id: str) -> Ticket | None: ...
+
+    def begin(self, ticket_id: str, now: float) -> Begun:
+        """Load the ticket with its sealed form or parked SMS, and mark it processing unless it
+        is final or has neither: one round trip."""
+        ...
+
+    def finish(self, ticket: Ticket, end: TicketEnd) -> None:
+        """Record the end in one round trip: the status, the form purged, the quota given back
+        (end.give_back), the audit event, and the SMS marker's last word."""
+        ...
+
+
+class DeliveryMarks(Protocol):
+    """How far each ticket's result SMS and platform notice got: their exactly-once marks."""
+
+    def claim_sms(self, ticket_id: str) -> bool:
+        """Mark the result SMS as being sent; False if an earlier delivery already marked it."""
+        ...
+
+    def sms_mark(self, ticket_id: str) -> str:
+        """ "sending", "sending:<token>", "waiting:<n>", "sent", "failed", or ""."""
+        ...
+
+    def set_sms_mark(self, ticket_id: str, mark: str) -> None: ...
+
+    def swap_sms_mark(self, ticket_id: str, expected: str, new: str) -> bool:
+        """Compare-and-set: True if the mark was `expected` and is now `new`."""
+        ...
+
+    def park_sms(self, ticket_id: str, mark: str, sealed: bytes, ttl_s: int) -> None:
+        """A throttled result SMS waits, sealed, for its retry; the form goes, the mark says
+        which retry is due."""
+        ...
+
+    def claim_notice(self, ticket_id: str) -> bool:
+        """Mark the platform notice as being sent; False if an earlier delivery already did."""
+        ...
+
+
+class Breakers(Protocol):
+    """Every partner's circuit-breaker record, shared by all workers (app/domain/breakers.py)."""
+
+    def records(self) -> dict[str, BreakerRecord]:
+        """Every partner's record; a partner not named has a clean one."""
+        ...
+
+    def claim_probe(self, partner_id: str) -> bool:
+        """In half-open, let one query at a time try the partner again."""
+        ...
+
+    def record(self, results: Mapping[str, bool], now: float) -> None:
+        """Apply the calls' results (BreakerPolicy.after_call); callers pass only the calls
+        that change something (breakers.worth_writing)."""
+        ...
+
+
+class AuditLog(Protocol):
+    def tail(self, count: int) -> list[dict[str, str]]:
+        """The newest events, oldest first: hashed identifiers, outcome classes, timings."""
+        ...
+
+
+class Liveness(Protocol):
+    def beat(self) -> None:
+        """A worker says it is alive (for /readyz)."""
+        ...
+
+    def check(self) -> tuple[bool, bool]:
+        """(the store answers, a worker beat recently)."""
+        ...
+
+
+class SeenMessages(Protocol):
+    """WeChat delivers a message again when our answer is late: it is answered once."""
+
+    def first_time(self, mark: str) -> bool:
+        """True the first time this mark (domain.official_account.delivery_mark) is seen
+        within a few minutes."""
+        ...

@@ -1,0 +1,49 @@
+"""Errors on the H5 pages are pages too: Chinese text with a way back, never JSON or a trace."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, make_response, render_template
+from werkzeug.exceptions import HTTPException
+
+from app.domain.errors import DomainError, NotFound
+from app.ports.state import StoreUnavailable
+
+log = logging.getLogger(__name__)
+
+
+class PageError(Exception):
+    def __init__(self, status: int, title: str, text: str) -> None:
+        super().__init__(title)
+        self.status, self.title, self.text = status, title, text
+
+
+def message_page(status: int, title: str, text: str, link: str = "/h5/") -> Response:
+    page = render_template("h5/message.html", title=title, text=text, link=link)
+    return make_response(page, status)
+
+
+def register(blueprint: Blueprint) -> None:
+    @blueprint.errorhandler(PageError)
+    def page_error(error: PageError) -> Response:
+        return message_page(error.status, error.title, error.text)
+
+    @blueprint.errorhandler(NotFound)
+    def not_found(error: NotFound) -> Response:
+        return message_page(404, "页面不存在", error.message)
+
+    @blueprint.errorhandler(DomainError)
+    def domain_error(error: DomainError) -> Response:
+        return message_page(400, "请求无法处理", error.message)
+
+    @blueprint.errorhandler(StoreUnavailable)
+    def store_unavailable(error: StoreUnavailable) -> Response:
+        log.error("state store unavailable", extra={"error": str(error)})
+        return message_page(503, "系统繁忙", "系统繁忙,请稍后重试")
+
+    @blueprint.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response:
+        if error.code == 404:
+            return message_page(404, "页面不存在", "您访问的页面不存在")
+        return message_page(error.code or 400, "请求无法处理", "请求无法处理,请返回首页重试")

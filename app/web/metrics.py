@@ -1,0 +1,38 @@
+"""GET /metrics for Prometheus, and the per-request counter.
+
+/metrics counts results and mismatches: it answers only the scraper's bearer token
+(METRICS_TOKEN), compared in constant time. Without a configured token it does not exist (404).
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from flask import Flask, Response, request
+
+from adapters.metrics import StateCollector, exposition, observe_request
+from app.ports.state import StoreUnavailable
+from app.web.services import services
+from miniprogram_api.errors import error_response
+
+
+def init_app(app: Flask) -> None:
+    @app.after_request
+    def count(response: Response) -> Response:
+        observe_request(request.endpoint or "unmatched", response.status_code)
+        return response
+
+    @app.get("/metrics")
+    def metrics() -> Response:
+        api = services()
+        expected = api.settings.metrics_token
+        if not expected:
+            return error_response(404, "not_found", "请求的资源不存在")
+        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(given.encode(), expected.encode()):
+            return error_response(401, "unauthenticated", "需要有效的访问令牌")
+        try:
+            state = StateCollector(api.catalogue.breaker_states(), api.queue.depth())
+        except (StoreUnavailable, OSError):  # Redis down: still export the process counters
+            state = None
+        return Response(exposition(state), mimetype="text/plain; version=0.0.4")

@@ -1,0 +1,1 @@
+"""The worker process's entry point: `dramatiq app.worker.tasks` (tasks.py), its heartbeat."""

@@ -1,0 +1,96 @@
+"""One contract per state port, run on the in-memory fake and on the Redis adapter alike: the same
+cases, the same policies, so a fake cannot drift from what production does.
+
+Each case gets `ports`: every state port of one implementation over one store, built with the
+policies below (other numbers than the defaults, so a hard-coded default would show).
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from adapters.redis import connect
+from adapters.redis.audit import RedisAuditLog
+from adapters.redis.breakers import RedisBreakers
+from adapters.redis.codes import RedisCodes
+from adapters.redis.delivery_marks import RedisDeliveryMarks
+from adapters.redis.limits import RedisRateLimits
+from adapters.redis.seen_messages import RedisSeenMessages
+from adapters.redis.tickets import RedisTickets
+from app.domain.breakers import BreakerPolicy
+from app.domain.codes import CodePolicy
+from app.domain.quotas import QuotaPolicy
+from app.ports.state import (
+    AuditLog,
+    Breakers,
+    Codes,
+    DeliveryMarks,
+    RateLimits,
+    SeenMessages,
+    Tickets,
+)
+from tests.fakes.clock import FixedClock
+from tests.fakes.state import fake_state
+
+QUOTAS = QuotaPolicy(
+    quota_window_s=7200,
+    codes_per_user_day=3,
+    codes_per_ip_hour=4,
+    codes_per_minute=100_000,
+    submits_per_user_hour=6,
+    logins_per_ip_minute=5,
+)
+CODES = CodePolicy(ttl_s=120, max_attempts=2)
+BREAKERS = BreakerPolicy(threshold=3, cooldown_s=10)
+TICKET_TTL_S, FORM_TTL_S = 600, 60
+
+
+@dataclass
+class Ports:
+    kind: str
+    codes: Codes
+    tickets: Tickets
+    marks: DeliveryMarks
+    breakers: Breakers
+    limits: RateLimits
+    audit: AuditLog
+    seen: SeenMessages
+
+    @staticmethod
+    def now() -> float:
+        return time.time()
+
+
+def unique(prefix: str) -> str:
+    """A fresh keyed-hash-like value: cases share one Redis."""
+    return prefix + secrets.token_hex(10)
+
+
+@pytest.fixture(params=["fake", "redis"])
+def ports(request: pytest.FixtureRequest) -> Iterator[Ports]:
+    if request.param == "fake":
+        state = fake_state(FixedClock(time.time()), QUOTAS, CODES, BREAKERS)
+        state.codes.ticket_ttl_s, state.codes.form_ttl_s = TICKET_TTL_S, FORM_TTL_S
+        yield Ports(
+            "fake", state.codes, state.tickets, state.marks, state.breakers, state.limits,
+            state.audit, state.seen,
+        )  # fmt: skip
+        return
+    settings: Any = request.getfixturevalue("settings")
+    client = connect(settings.redis_url, 2.0)
+    yield Ports(
+        "redis",
+        RedisCodes(client, QUOTAS, CODES, TICKET_TTL_S, FORM_TTL_S),
+        RedisTickets(client),
+        RedisDeliveryMarks(client),
+        RedisBreakers(client, BREAKERS),
+        RedisRateLimits(client),
+        RedisAuditLog(client),
+        RedisSeenMessages(client),
+    )

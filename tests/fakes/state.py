@@ -1,0 +1,344 @@
+"""The state ports in memory: a tiny key-value store with TTLs on a FixedClock, and one fake per
+port over it. Each applies the policy it is given (app/domain), as the Redis adapters do; the
+contract suites (tests/contracts) hold them to the same behaviour."""
+
+from __future__ import annotations
+
+import copy
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.domain.breakers import BreakerPolicy, BreakerRecord
+from app.domain.codes import CodeCheck, CodeCheckOutcome, CodePolicy
+from app.domain.quotas import Limit, QuotaPolicy, Rule
+from app.domain.tickets import FINAL_STATUSES, Ticket, TicketEnd, TicketStatus
+from app.ports.state import Begun, CodeRequest, Redemption, Refusal
+from tests.fakes.clock import FixedClock
+
+MARK_TTL_S = 7 * 86400
+
+
+@dataclass
+class _Entry:
+    value: Any
+    expires_at: float | None  # None: no TTL
+
+
+@dataclass
+class Memory:
+    """What the Redis of one deployment holds, in memory."""
+
+    clock: FixedClock
+    data: dict[str, _Entry] = field(default_factory=dict)
+    audit: list[dict[str, str]] = field(default_factory=list)
+
+    def get(self, key: str) -> Any:
+        entry = self.data.get(key)
+        if entry is None:
+            return None
+        if entry.expires_at is not None and entry.expires_at <= self.clock.now():
+            del self.data[key]
+            return None
+        return entry.value
+
+    def set(self, key: str, value: Any, ttl_s: float | None) -> None:
+        expires = None if ttl_s is None else self.clock.now() + ttl_s
+        self.data[key] = _Entry(value, expires)
+
+    def delete(self, *keys: str) -> None:
+        for key in keys:
+            self.data.pop(key, None)
+
+    def wait_of(self, key: str) -> int:
+        """Like PTTL rounded up to seconds; 1 for a key without TTL."""
+        entry = self.data[key]
+        if entry.expires_at is None:
+            return 1
+        return max(1, -int(-(entry.expires_at - self.clock.now()) // 1))
+
+    def incr(self, key: str, ttl_s: float) -> int:
+        current = self.get(key)
+        if current is None:
+            self.set(key, 1, ttl_s)
+            return 1
+        self.data[key].value = current + 1
+        return int(current + 1)
+
+    def give_back(self, key: str) -> None:
+        current = self.get(key)  # an expired counter stays gone
+        if current is not None:
+            self.data[key].value = current - 1
+
+    def take_count(self, key: str, rule: Rule) -> int:
+        """0 when counted, else the seconds to wait (adapters/redis/scripts.py TAKE_COUNT)."""
+        if (self.get(key) or 0) >= rule.count:
+            return self.wait_of(key)
+        self.incr(key, rule.window_s)
+        return 0
+
+    def claim(self, key: str, ttl_s: float, value: Any = "1") -> bool:
+        """SET NX EX."""
+        if self.get(key) is not None:
+            return False
+        self.set(key, value, ttl_s)
+        return True
+
+    @property
+    def raw_bytes(self) -> bytes:
+        """Everything held, keys and values, as one blob (for privacy checks)."""
+        parts: list[bytes] = []
+        for key, entry in self.data.items():
+            value = entry.value
+            parts += [key.encode(), value if isinstance(value, bytes) else repr(value).encode()]
+        return b"\n".join(parts)
+
+
+class FakeCodes:
+    def __init__(
+        self,
+        memory: Memory,
+        quotas: QuotaPolicy,
+        codes: CodePolicy,
+        ticket_ttl_s: int = 7 * 86400,
+        form_ttl_s: int = 3600,
+    ) -> None:
+        self.memory, self.quotas, self.codes = memory, quotas, codes
+        self.ticket_ttl_s, self.form_ttl_s = ticket_ttl_s, form_ttl_s
+
+    def issue(self, request: CodeRequest) -> Refusal | None:
+        m, q = self.memory, self.quotas
+        phone_q, id_q, user_l, ip_l, code_k = _code_keys(request)
+        budget = f"budget:{int(request.now) // 60}"
+        refusals = []
+        if m.get(phone_q) is not None:
+            refusals.append(Refusal(Limit.PHONE, m.wait_of(phone_q)))
+        if request.id_h and m.get(id_q) is not None:
+            refusals.append(Refusal(Limit.ID, m.wait_of(id_q)))
+        if (m.get(user_l) or 0) >= q.user.count:
+            refusals.append(Refusal(Limit.USER, m.wait_of(user_l)))
+        if (m.get(ip_l) or 0) >= q.ip.count:
+            refusals.append(Refusal(Limit.IP, m.wait_of(ip_l)))
+        if q.all_codes.count and (m.get(budget) or 0) >= q.all_codes.count:
+            refusals.append(Refusal(Limit.GLOBAL, 60 - int(request.now) % 60))
+        if refusals:
+            return max(refusals, key=lambda r: r.retry_after)
+        m.set(phone_q, "1", q.phone.window_s)
+        if request.id_h:
+            m.set(id_q, "1", q.id_number.window_s)
+        m.incr(user_l, q.user.window_s)
+        m.incr(ip_l, q.ip.window_s)
+        if q.all_codes.count:
+            m.incr(budget, 120)
+        code = {"d": request.code_digest, "a": 0, "u": request.user_h}
+        m.set(code_k, code, self.codes.ttl_s)
+        return None
+
+    def cancel(self, request: CodeRequest) -> None:
+        phone_q, id_q, user_l, ip_l, code_k = _code_keys(request)
+        self.memory.delete(phone_q, code_k)
+        if request.id_h:
+            self.memory.delete(id_q)
+        self.memory.give_back(user_l)
+        self.memory.give_back(ip_l)
+
+    def redeem(self, redemption: Redemption) -> CodeCheck:
+        m, ticket = self.memory, redemption.ticket
+        wait = m.take_count(f"limit:{ticket.owner_h}:submits", self.quotas.submits)
+        if wait:
+            return CodeCheck(CodeCheckOutcome.LIMITED, retry_after=wait)
+        key = f"code:{redemption.phone_h}:{redemption.service}"
+        code = m.get(key)
+        if code is None or code["u"] != ticket.owner_h:
+            return CodeCheck(CodeCheckOutcome.EXPIRED)
+        if code["d"] == redemption.code_digest:
+            m.delete(key)
+            m.set(f"ticket:{ticket.id}", copy.deepcopy(ticket), self.ticket_ttl_s)
+            m.set(f"form:{ticket.id}", bytes(redemption.sealed_form), self.form_ttl_s)
+            return CodeCheck(CodeCheckOutcome.OK)
+        code["a"] += 1
+        left = self.codes.attempts_left(code["a"])
+        if left <= 0:
+            m.delete(key)
+        return CodeCheck(CodeCheckOutcome.MISMATCH, attempts_left=left)
+
+    def quota_taken(self, phone_h: str, service: str) -> bool:
+        return self.memory.get(f"quota:{phone_h}:{service}") is not None
+
+    def id_quota_taken(self, id_h: str) -> bool:
+        return self.memory.get(f"quota:{id_h}:id") is not None
+
+
+def _code_keys(request: CodeRequest) -> tuple[str, str, str, str, str]:
+    return (
+        f"quota:{request.phone_h}:{request.service}",
+        f"quota:{request.id_h or '-'}:id",
+        f"limit:{request.user_h}:day",
+        f"limit:{request.ip_h}:hour",
+        f"code:{request.phone_h}:{request.service}",
+    )
+
+
+@dataclass(frozen=True)
+class Finish:
+    ticket_id: str
+    status: TicketStatus
+    give_back: bool
+    audit: dict[str, str]
+
+
+class FakeTickets:
+    def __init__(self, memory: Memory) -> None:
+        self.memory = memory
+        self.finished: list[Finish] = []
+
+    def new_id(self, phone_h: str) -> str:
+        return phone_h[:4] + secrets.token_urlsafe(16)
+
+    def get(self, ticket_id: str) -> Ticket | None:
+        ticket = self.memory.get(f"ticket:{ticket_id}")
+        return copy.deepcopy(ticket) if ticket is not None else None
+
+    def begin(self, ticket_id: str, now: float) -> Begun:
+        ticket = self.get(ticket_id)
+        if ticket is None:
+            return Begun(None, None)
+        form = self.memory.get(f"form:{ticket_id}")
+        pending = self.memory.get(f"pending:{ticket_id}")
+        if (form is not None or pending is not None) and ticket.status not in FINAL_STATUSES:
+            self._set_status(ticket_id, TicketStatus.PROCESSING, now)
+            ticket.status, ticket.updated_at = TicketStatus.PROCESSING, now
+        return Begun(ticket, form, pending)
+
+    def finish(self, ticket: Ticket, end: TicketEnd) -> None:
+        ticket.check_move(end.status)
+        m = self.memory
+        self.finished.append(Finish(ticket.id, end.status, end.give_back, dict(end.audit)))
+        if end.sms_mark:
+            m.set(f"sms:{ticket.id}", end.sms_mark, MARK_TTL_S)
+        self._set_status(ticket.id, end.status, end.now)
+        m.delete(f"form:{ticket.id}", f"pending:{ticket.id}")
+        if end.give_back and ticket.quota:
+            m.delete(f"quota:{ticket.quota['phone_h']}:{ticket.quota['service']}")
+            if ticket.quota.get("id_h"):
+                m.delete(f"quota:{ticket.quota['id_h']}:id")
+        if end.audit:
+            m.audit.append(dict(end.audit))
+
+    def _set_status(self, ticket_id: str, status: TicketStatus, now: float) -> None:
+        ticket = self.memory.get(f"ticket:{ticket_id}")
+        if ticket is not None:
+            ticket.status, ticket.updated_at = status, now
+
+
+class FakeDeliveryMarks:
+    def __init__(self, memory: Memory) -> None:
+        self.memory = memory
+
+    def claim_sms(self, ticket_id: str) -> bool:
+        return self.memory.claim(f"sms:{ticket_id}", MARK_TTL_S, "sending")
+
+    def sms_mark(self, ticket_id: str) -> str:
+        mark = self.memory.get(f"sms:{ticket_id}")
+        return "" if mark is None else str(mark)
+
+    def set_sms_mark(self, ticket_id: str, mark: str) -> None:
+        self.memory.set(f"sms:{ticket_id}", mark, MARK_TTL_S)
+
+    def swap_sms_mark(self, ticket_id: str, expected: str, new: str) -> bool:
+        if self.memory.get(f"sms:{ticket_id}") != expected:
+            return False
+        self.set_sms_mark(ticket_id, new)
+        return True
+
+    def park_sms(self, ticket_id: str, mark: str, sealed: bytes, ttl_s: int) -> None:
+        self.set_sms_mark(ticket_id, mark)
+        self.memory.set(f"pending:{ticket_id}", bytes(sealed), ttl_s)
+        self.memory.delete(f"form:{ticket_id}")
+
+    def claim_notice(self, ticket_id: str) -> bool:
+        return self.memory.claim(f"notice:{ticket_id}", MARK_TTL_S)
+
+
+class FakeBreakers:
+    def __init__(self, memory: Memory, policy: BreakerPolicy) -> None:
+        self.memory, self.policy = memory, policy
+
+    def records(self) -> dict[str, BreakerRecord]:
+        found = {}
+        for key in list(self.memory.data):
+            if key.startswith("breaker:") and (record := self.memory.get(key)) is not None:
+                found[key.removeprefix("breaker:")] = record
+        return found
+
+    def claim_probe(self, partner_id: str) -> bool:
+        return self.memory.claim(f"breaker-probe:{partner_id}", self.policy.cooldown_s)
+
+    def record(self, results: Mapping[str, bool], now: float) -> None:
+        for partner_id, ok in results.items():
+            key = f"breaker:{partner_id}"
+            record = self.policy.after_call(self.memory.get(key) or BreakerRecord(), ok, now)
+            if ok:
+                self.memory.delete(key, f"breaker-probe:{partner_id}")
+            else:
+                self.memory.set(key, record, 86400)
+
+
+class FakeRateLimits:
+    def __init__(self, memory: Memory) -> None:
+        self.memory = memory
+
+    def take(self, name: str, subject_h: str, limit: int, window_s: int) -> int:
+        return self.memory.take_count(
+            f"limit:{subject_h}:{name}", Rule(Limit(name), limit, window_s)
+        )
+
+
+class FakeAuditLog:
+    def __init__(self, memory: Memory) -> None:
+        self.memory = memory
+
+    def tail(self, count: int) -> list[dict[str, str]]:
+        return [dict(event) for event in self.memory.audit[-count:]]
+
+
+class FakeSeenMessages:
+    def __init__(self, memory: Memory) -> None:
+        self.memory = memory
+
+    def first_time(self, mark: str) -> bool:
+        return self.memory.claim(f"oa-seen:{mark}", 300)
+
+
+@dataclass
+class FakeState:
+    """Every state fake over one Memory, as one Redis holds every key."""
+
+    memory: Memory
+    codes: FakeCodes
+    tickets: FakeTickets
+    marks: FakeDeliveryMarks
+    breakers: FakeBreakers
+    limits: FakeRateLimits
+    audit: FakeAuditLog
+    seen: FakeSeenMessages
+
+
+def fake_state(
+    clock: FixedClock,
+    quotas: QuotaPolicy | None = None,
+    codes: CodePolicy | None = None,
+    breakers: BreakerPolicy | None = None,
+) -> FakeState:
+    memory = Memory(clock)
+    return FakeState(
+        memory,
+        FakeCodes(memory, quotas or QuotaPolicy(), codes or CodePolicy()),
+        FakeTickets(memory),
+        FakeDeliveryMarks(memory),
+        FakeBreakers(memory, breakers or BreakerPolicy()),
+        FakeRateLimits(memory),
+        FakeAuditLog(memory),
+        FakeSeenMessages(memory),
+    )
