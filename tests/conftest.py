@@ -1,4 +1,5 @@
-"""Fixtures for integration tests: a real Redis, the sandbox and a real Dramatiq worker.
+"""Fixtures for integration tests: a real Redis, the sandbox, a real Dramatiq worker and, for the
+tests that need one, a RabbitMQ node.
 
 All are started here, on free ports, and stopped at the end. Every process logs to a file under
 test-artifacts/logs/ so the privacy test can read everything that was written.
@@ -19,6 +20,7 @@ import redis as redis_lib
 from app.config import ROOT, Settings
 from app.embedded_redis import free_port, start_redis, wait_for_port
 from app.logs import JsonFormatter
+from tests import rabbitmq
 from tests.support import Sandbox
 
 ARTIFACTS = ROOT / "test-artifacts"
@@ -106,6 +108,13 @@ def worker(stack_env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
     process = start_worker(stack_env, "worker.log")
     yield process
     stop(process)
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A RabbitMQ for the session, started on first use: our own node (tests/rabbitmq.py)."""
+    with rabbitmq.broker(tmp_path_factory.mktemp("rabbitmq"), LOGS / "rabbitmq.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
