@@ -27,6 +27,13 @@ ARTIFACTS = ROOT / "test-artifacts"
 LOGS = ARTIFACTS / "logs"
 
 
+@pytest.hookimpl(trylast=True)  # after any plugin that reorders: ours has the final word
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked `last` (the privacy scan) run after every other collected test, in their
+    own order, whatever paths pytest was given: they read what all the others left behind."""
+    items.sort(key=lambda item: item.get_closest_marker("last") is not None)  # a stable sort
+
+
 def stop(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is None:
         process.terminate()
