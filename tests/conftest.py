@@ -25,6 +25,20 @@ from tests.support import Sandbox
 
 ARTIFACTS = ROOT / "test-artifacts"
 LOGS = ARTIFACTS / "logs"
+# Where each log ended when this session began: logs are appended to across runs, and a scan
+# for what this session's processes printed starts there (tests/privacy/test_deprecations.py).
+LOG_OFFSETS: dict[str, int] = {}
+
+
+def pytest_configure() -> None:
+    # Python hides DeprecationWarnings outside __main__, so the processes the tests start
+    # (worker, sandbox, gunicorn, the make-run stack) would never show theirs: they print them
+    # to their logs instead, where the scan finds them.
+    os.environ.setdefault(
+        "PYTHONWARNINGS", "default::DeprecationWarning,default::PendingDeprecationWarning"
+    )
+    LOGS.mkdir(parents=True, exist_ok=True)
+    LOG_OFFSETS.update({path.name: path.stat().st_size for path in LOGS.glob("*.log")})
 
 
 @pytest.hookimpl(trylast=True)  # after any plugin that reorders: ours has the final word
