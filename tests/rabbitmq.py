@@ -11,6 +11,7 @@ and say so: a skip would hide that the RabbitMQ broker was never tested.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 import signal
@@ -38,10 +39,16 @@ def answers_amqp(url: str) -> bool:
     """A full AMQP handshake, not just an open port: the broker is ready for clients."""
     parameters = pika.URLParameters(url)
     parameters.connection_attempts, parameters.socket_timeout = 1, 2.0
+    pika_log = logging.getLogger("pika")
+    level = pika_log.level
+    # a refused connection while the node starts is expected: not an error for the API's log
+    pika_log.setLevel(logging.CRITICAL)
     try:
         pika.BlockingConnection(parameters).close()
     except pika.exceptions.AMQPError:
         return False
+    finally:
+        pika_log.setLevel(level)
     return True
 
 
