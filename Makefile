@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint unit integration bench setup browser-deps clean
+.PHONY: run test lint unit integration bench setup browser-deps broker-deps clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,8 +17,8 @@ setup: $(STAMP)
 run: setup
 	$(PY) -m app.runtime.stack
 
-## lint, type-check and run every test (browser tests included)
-test: setup browser-deps lint
+## lint, type-check and run every test (browser and RabbitMQ tests included)
+test: setup browser-deps broker-deps lint
 	$(PY) -m pytest -q
 
 ## Debian's chromium and a Chinese font for the browser tests (playwright never downloads one)
@@ -27,6 +27,14 @@ browser-deps:
 	  echo "installing Debian's chromium and fonts-wqy-microhei for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    chromium fonts-wqy-microhei >/dev/null; \
+	fi
+
+## Debian's rabbitmq-server: the RabbitMQ tests start a private node from it (tests/rabbitmq.py)
+broker-deps:
+	@if [ ! -x /usr/lib/rabbitmq/bin/rabbitmq-server ]; then \
+	  echo "installing Debian's rabbitmq-server for the RabbitMQ tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    rabbitmq-server >/dev/null; \
 	fi
 
 lint: setup
@@ -41,7 +49,7 @@ bench: setup
 unit: setup
 	$(PY) -m pytest -q tests/unit
 
-integration: setup
+integration: setup broker-deps
 	$(PY) -m pytest -q tests/integration tests/sandbox
 
 clean:

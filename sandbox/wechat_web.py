@@ -47,7 +47,7 @@ async def authorize(request: web.Request) -> web.StreamResponse:
     location = query["redirect_uri"].split("#", 1)[0] + separator + urlencode(back)
     response = web.HTTPFound(location)
     response.set_cookie(USER_COOKIE, user, path="/connect/", httponly=True, samesite="Lax")
-    return response
+    raise response  # aiohttp deprecates returning an HTTPException: raised, it is the answer
 
 
 async def access_token(request: web.Request) -> web.Response:

@@ -1,4 +1,5 @@
-"""Fixtures for integration tests: a real Redis, the sandbox and a real Dramatiq worker.
+"""Fixtures for integration tests: a real Redis, the sandbox, a real Dramatiq worker and, for the
+tests that need one, a RabbitMQ node.
 
 All are started here, on free ports, and stopped at the end. Every process logs to a file under
 test-artifacts/logs/ so the privacy test can read everything that was written.
@@ -19,10 +20,32 @@ import redis as redis_lib
 from app.config import ROOT, Settings
 from app.runtime.embedded_redis import free_port, start_redis, wait_for_port
 from app.runtime.logs import JsonFormatter
+from tests import rabbitmq
 from tests.support import Sandbox
 
 ARTIFACTS = ROOT / "test-artifacts"
 LOGS = ARTIFACTS / "logs"
+# Where each log ended when this session began: logs are appended to across runs, and a scan
+# for what this session's processes printed starts there (tests/privacy/test_deprecations.py).
+LOG_OFFSETS: dict[str, int] = {}
+
+
+def pytest_configure() -> None:
+    # Python hides DeprecationWarnings outside __main__, so the processes the tests start
+    # (worker, sandbox, gunicorn, the make-run stack) would never show theirs: they print them
+    # to their logs instead, where the scan finds them.
+    os.environ.setdefault(
+        "PYTHONWARNINGS", "default::DeprecationWarning,default::PendingDeprecationWarning"
+    )
+    LOGS.mkdir(parents=True, exist_ok=True)
+    LOG_OFFSETS.update({path.name: path.stat().st_size for path in LOGS.glob("*.log")})
+
+
+@pytest.hookimpl(trylast=True)  # after any plugin that reorders: ours has the final word
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked `last` (the privacy scan) run after every other collected test, in their
+    own order, whatever paths pytest was given: they read what all the others left behind."""
+    items.sort(key=lambda item: item.get_closest_marker("last") is not None)  # a stable sort
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
@@ -106,6 +129,13 @@ def worker(stack_env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
     process = start_worker(stack_env, "worker.log")
     yield process
     stop(process)
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A RabbitMQ for the session, started on first use: our own node (tests/rabbitmq.py)."""
+    with rabbitmq.broker(tmp_path_factory.mktemp("rabbitmq"), LOGS / "rabbitmq.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

