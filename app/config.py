@@ -58,14 +58,14 @@ class Settings:
     sms_endpoint: str = ""
     sms_secret: str = ""
     sms_signature: str = "一证通查"
-    # --- official account and H5 (issue 3): add fields below this line ---
+    # official account and H5
     public_url: str = ""  # where users reach the API and H5 pages; sandbox: http://127.0.0.1:$PORT
     wechat_oa_replay_window_s: int = 300  # callback timestamps further from now are refused (403)
     wechat_oa_menu_pagepath: str = ""  # with WECHAT_MP_APPID: the 一证通查 button opens this page
     wechat_oauth_base: str = "https://open.weixin.qq.com"  # H5 web OAuth authorize page
     guides_file: str = str(ROOT / "app" / "data" / "guides.yaml")  # 解绑与明细查询说明
     hotlines_file: str = str(ROOT / "app" / "data" / "hotlines.yaml")
-    # --- notices, SMS providers and Sentry (issue 4): add fields below this line ---
+    # notices, SMS providers and Sentry
     sms_templates_file: str = ""  # the registered templates and their codes; "" = notices/'s
     sms_timeout_s: float = 5.0  # one SMS gateway call; a read timeout is an uncertain send
     aliyun_access_key_id: str = ""  # SMS_PROVIDER=aliyun: Alibaba Cloud SMS (dysmsapi)
@@ -89,10 +89,9 @@ class Settings:
     alipay_notice_fields: str = NOTICE_FIELDS_ALIPAY
     alipay_notice_page: str = ""
     sentry_environment: str = "production"
-    # --- what the real SMS providers and WeChat require: add fields below this line ---
+    # what the real SMS providers and WeChat require
     sms_retry_window_s: int = 1800  # a throttled result SMS is tried again for this long
     wechat_web_verify_file: str = ""  # "MP_verify_<x>.txt:<content>", web OAuth's domain check
-    # --- end of issue sections ---
     # rules (product.md); limits are configuration
     code_quota_window_s: int = 86400
     code_limit_per_user_day: int = 5

@@ -1,6 +1,6 @@
 """`make bench`: start a stack, run the phases, write bench/results/, print the bench line.
 
-Phases (api.md and issue 6): baseline (GET /healthz), codes, submit (workers paused, which also
+Phases: baseline (GET /healthz), codes, submit (workers paused, which also
 measures Redis memory per in-flight ticket), drain (the processing rate; with the submit rate
 it gives the saturation rate), sustained (an offered rate of 70% of saturation for 30 s,
 latency from submit to the result SMS at the sandbox).

@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Flask, Response, request
 from flask_smorest import Api
 
+from miniprogram_api import error_table as table
 from miniprogram_api.catalogue import blp as catalogue_blp
-from miniprogram_api.errors import ErrorSchema, error_response, register_error_handlers
+from miniprogram_api.errors import ErrorSchema, entry_response, register_error_handlers
 from miniprogram_api.json_bounds import bounds_problem
 from miniprogram_api.views import blp
 
@@ -25,13 +26,11 @@ def guard_request() -> Response | None:
     if not request.path.startswith("/api/") or request.method not in ("POST", "PUT", "PATCH"):
         return None
     if (request.content_length or 0) > MAX_BODY_BYTES:
-        return error_response(413, "payload_too_large", "请求内容过大")
+        return entry_response(table.of_status(413))
     if request.mimetype != "application/json":
-        return error_response(
-            415, "unsupported_media_type", "请以JSON格式提交(Content-Type: application/json)"
-        )
+        return entry_response(table.of_status(415))
     if bounds_problem(request.get_data(cache=True)):  # nesting or numbers no form ever has
-        return error_response(400, "invalid_json", "请求内容不是有效的JSON")
+        return entry_response(table.INVALID_JSON)
     return None
 
 

@@ -1,4 +1,5 @@
-"""The one table from errors to HTTP status and stable code, and the JSON error shape."""
+"""The JSON error shape and the API's error handlers, over the one error table
+(miniprogram_api/error_table.py)."""
 
 from __future__ import annotations
 
@@ -9,47 +10,11 @@ import marshmallow as ma
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
-from app.domain import errors as e
+from app.domain.errors import DomainError
 from app.ports.state import StoreUnavailable
+from miniprogram_api import error_table as table
 
 log = logging.getLogger(__name__)
-
-STATUS = {
-    e.InvalidFields: 422,
-    e.QuotaExceeded: 429,
-    e.SmsRateLimited: 429,
-    e.TooManyRequests: 429,
-    e.CodeMismatch: 400,
-    e.CodeExpired: 400,
-    e.NotFound: 404,
-    e.Unauthenticated: 401,
-    e.LoginFailed: 401,
-    e.PlatformUnavailable: 503,
-    e.SmsUnavailable: 503,
-    e.ServiceUnavailable: 503,
-}
-
-# HTTP errors raised by Flask/werkzeug/webargs before our code runs.
-HTTP_CODES = {
-    400: ("bad_request", "请求格式有误"),
-    401: ("unauthenticated", "登录已失效,请重新进入"),
-    404: ("not_found", "请求的资源不存在"),
-    405: ("method_not_allowed", "不支持该请求方法"),
-    413: ("payload_too_large", "请求内容过大"),
-    415: ("unsupported_media_type", "请以JSON格式提交(Content-Type: application/json)"),
-    422: ("invalid_fields", "填写的信息有误,请核对"),
-    429: ("too_many_requests", "请求过于频繁,请稍后再试"),
-    500: ("internal_error", "系统异常,请稍后重试"),
-}
-FIELD_MESSAGES = {
-    "Unknown field.": "不支持的字段",
-    "Missing data for required field.": "此项必填",
-    "Not a valid string.": "应为文本",
-    "Not a valid boolean.": "应为true或false",
-    "Invalid input type.": "请求内容应为JSON对象",
-    "Field may not be null.": "不能为空",
-    "Must be one of: wechat, alipay.": "应为wechat或alipay",
-}
 
 
 class ErrorBodySchema(ma.Schema):
@@ -93,10 +58,14 @@ def error_response(status: int, code: str, message: str, **extra: Any) -> Respon
     return response
 
 
-def handle_domain_error(error: e.DomainError) -> Response:
-    status = next((s for cls, s in STATUS.items() if isinstance(error, cls)), 400)
+def entry_response(entry: table.ErrorEntry, code: str | None = None) -> Response:
+    """An error of the table; `code` names which check refused, where the table allows it."""
+    return error_response(entry.status, code or entry.code, entry.message)
+
+
+def handle_domain_error(error: DomainError) -> Response:
     return error_response(
-        status,
+        table.status_of(error),
         error.code,
         error.message,
         fields=getattr(error, "fields", None),
@@ -107,27 +76,27 @@ def handle_domain_error(error: e.DomainError) -> Response:
 
 def handle_http_error(error: HTTPException) -> Response:
     status = error.code or 500
-    code, message = HTTP_CODES.get(status, ("http_error", "请求无法处理"))
+    code, message = table.of_status(status).code, table.of_status(status).message
     data = getattr(error, "data", None) or {}
     messages = data.get("messages") or {}
     if "json" in messages and isinstance(messages["json"], dict):
         fields = {k: _translate(v) for k, v in messages["json"].items()}
         if "_schema" in fields:  # the body is JSON, but not an object
-            return error_response(400, "bad_request", "请求内容应为JSON对象")
+            return entry_response(table.NOT_A_JSON_OBJECT)
         return error_response(422, "invalid_fields", message, fields=fields)
     if status == 400 and "json" in messages:
-        return error_response(400, "invalid_json", "请求内容不是有效的JSON")
+        return entry_response(table.INVALID_JSON)
     return error_response(status, code, message, retry_after=data.get("retry_after"))
 
 
 def handle_store_unavailable(error: StoreUnavailable) -> Response:
     log.error("state store unavailable", extra={"error": str(error)})
-    return error_response(503, "unavailable", "系统繁忙,请稍后重试")
+    return entry_response(table.STORE_UNAVAILABLE)
 
 
 def handle_unexpected(error: Exception) -> Response:
     log.exception("unhandled error", extra={"error": type(error).__name__})
-    return error_response(500, *HTTP_CODES[500])
+    return entry_response(table.of_status(500))
 
 
 def _translate(messages: Any) -> list[str]:
@@ -135,11 +104,11 @@ def _translate(messages: Any) -> list[str]:
         return [m for v in messages.values() for m in _translate(v)]
     if not isinstance(messages, list):
         return []
-    return [FIELD_MESSAGES.get(str(m), str(m)) for m in messages]
+    return [table.FIELD_MESSAGES.get(str(m), str(m)) for m in messages]
 
 
 def register_error_handlers(app: Flask) -> None:
-    app.register_error_handler(e.DomainError, handle_domain_error)
+    app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(StoreUnavailable, handle_store_unavailable)
     app.register_error_handler(Exception, handle_unexpected)

@@ -12,7 +12,7 @@ from adapters.redis import keys
 from adapters.redis.errors import unavailable_on_redis_error
 from adapters.redis.scripts import pipelined_script
 from app.domain.tickets import FINAL_STATUSES, Ticket, TicketEnd, TicketStatus
-from app.ports.state import Begun
+from app.ports.state import QueryStart
 
 AUDIT_MAXLEN = 100_000  # a ceiling on memory, whatever the traffic
 AUDIT_RETENTION_S = 7 * 86400  # as long as the tickets the events are about
@@ -60,19 +60,19 @@ class RedisTickets:
         return ticket_from(ticket_id, raw) if raw else None
 
     @unavailable_on_redis_error
-    def begin(self, ticket_id: str, now: float) -> Begun:
+    def begin(self, ticket_id: str, now: float) -> QueryStart:
         ticket_keys = [keys.ticket(ticket_id), keys.sealed_form(ticket_id)]
         found = self._begin(
             keys=[*ticket_keys, keys.pending_sms(ticket_id)],
             args=[now, str(TicketStatus.PROCESSING), *self._final],
         )
         if not found:
-            return Begun(None, None)
+            return QueryStart(None, None)
         flat, form, pending = found
         ticket = ticket_from(ticket_id, dict(zip(flat[::2], flat[1::2], strict=True)))
         if (form or pending) and not ticket.status.is_final:  # as the script just wrote it
             ticket.status, ticket.updated_at = TicketStatus.PROCESSING, now
-        return Begun(ticket, form or None, pending or None)
+        return QueryStart(ticket, form or None, pending or None)
 
     @unavailable_on_redis_error
     def finish(self, ticket: Ticket, end: TicketEnd) -> None:

@@ -79,7 +79,7 @@ class RateLimits(Protocol):
 
 
 @dataclass(frozen=True)
-class Begun:
+class QueryStart:
     """A query's start, as the worker finds it."""
 
     ticket: Ticket | None  # None: unknown or expired
@@ -94,7 +94,7 @@ class Tickets(Protocol):
 
     def get(self, ticket_id: str) -> Ticket | None: ...
 
-    def begin(self, ticket_id: str, now: float) -> Begun:
+    def begin(self, ticket_id: str, now: float) -> QueryStart:
         """Load the ticket with its sealed form or parked SMS, and mark it processing unless it
         is final or has neither: one round trip."""
         ...

@@ -19,18 +19,9 @@ from gunicorn.glogging import Logger
 
 from app.domain.masking import hide_credentials, scrub
 from app.runtime.logs import JsonFormatter
+from miniprogram_api import error_table as table
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-# gunicorn's status before the app -> our stable code and message
-EDGE_ERRORS = {
-    400: ("bad_request", "请求格式有误"),
-    403: ("forbidden", "请求被拒绝"),
-    414: ("uri_too_long", "请求地址过长"),
-    417: ("expectation_failed", "不支持该请求"),
-    431: ("headers_too_large", "请求头过多或过大"),
-    500: ("internal_error", "系统异常,请稍后重试"),
-    501: ("unsupported_transfer_encoding", "不支持该传输编码"),
-}
 
 
 def log_safe(text: str) -> str:
@@ -65,8 +56,9 @@ class ScrubbedLogger(Logger):  # type: ignore[misc]
 def write_json_error(sock: Any, status_int: int, reason: str, mesg: str) -> None:
     """gunicorn.util.write_error, in our JSON error shape. `mesg` (which may quote the request
     line) is never sent back: it would reflect what the client sent."""
-    code, message = EDGE_ERRORS.get(status_int, ("bad_request", "请求格式有误"))
-    body = json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False).encode()
+    entry = table.HTTP.get(status_int, table.of_status(400))
+    error = {"code": entry.code, "message": entry.message}
+    body = json.dumps({"error": error}, ensure_ascii=False).encode()
     head = (
         f"HTTP/1.1 {status_int} {reason}\r\n"
         "Connection: close\r\n"

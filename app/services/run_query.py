@@ -16,7 +16,7 @@ from app.domain.outcomes import OutcomeKind
 from app.domain.quotas import USES_QUOTA, gives_back
 from app.domain.tickets import Ticket, TicketEnd, TicketStatus
 from app.ports.runtime import Clock, Metrics, Sealer, Unsealable
-from app.ports.state import Begun, Tickets
+from app.ports.state import QueryStart, Tickets
 from app.services.delivery import Delivery, PlatformNotice, ResultSms, Run
 from app.services.fan_out import FanOut
 from notices.sms import outcome_message
@@ -53,7 +53,7 @@ class RunQuery:
             return str(TicketStatus.PROCESSING) if status else None
         return await self._conclude(ticket, job, TicketStatus(status), run, started)
 
-    async def _job(self, ticket: Ticket, begun: Begun) -> Delivery | None:
+    async def _job(self, ticket: Ticket, begun: QueryStart) -> Delivery | None:
         """What the result SMS says: computed now, or parked by an earlier, throttled run."""
         try:
             if begun.pending_sms is not None:  # a retry: the result was computed before

@@ -13,7 +13,8 @@ from flask import Flask, Response, request
 from adapters.metrics import StateCollector, exposition, observe_request
 from app.ports.state import StoreUnavailable
 from app.web.services import services
-from miniprogram_api.errors import error_response
+from miniprogram_api import error_table as table
+from miniprogram_api.errors import entry_response
 
 
 def init_app(app: Flask) -> None:
@@ -27,10 +28,10 @@ def init_app(app: Flask) -> None:
         api = services()
         expected = api.settings.metrics_token
         if not expected:
-            return error_response(404, "not_found", "请求的资源不存在")
+            return entry_response(table.of_status(404))
         given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         if not hmac.compare_digest(given.encode(), expected.encode()):
-            return error_response(401, "unauthenticated", "需要有效的访问令牌")
+            return entry_response(table.SCRAPER_UNAUTHENTICATED)
         try:
             state = StateCollector(api.catalogue.breaker_states(), api.queue.depth())
         except (StoreUnavailable, OSError):  # Redis down: still export the process counters

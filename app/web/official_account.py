@@ -13,15 +13,12 @@ from app.config import ConfigError
 from app.ports.official_account import CallbackMalformed, CallbackRefused
 from app.services.official_account import AnswerCallback
 from app.web.services import services
-from miniprogram_api.errors import error_response
+from miniprogram_api import error_table as table
+from miniprogram_api.errors import entry_response
 
 log = logging.getLogger(__name__)
 VERIFY_FILE = "yzt_wechat_verify_file"  # (file name, content), or None
 MAX_BODY_BYTES = 16 * 1024  # a WeChat message is a few KiB even in safe mode
-MESSAGES = {
-    400: "消息格式有误",
-    403: "签名校验失败或请求已过期",
-}
 
 blueprint = Blueprint("official_account", __name__)
 
@@ -66,7 +63,7 @@ def domain_check(name: str) -> Response:
     """WeChat fetches this file before it allows web OAuth on our domain (网页授权域名)."""
     verify = current_app.extensions[VERIFY_FILE]
     if verify is None or f"MP_verify_{name}.txt" != verify[0]:
-        return error_response(404, "not_found", "请求的资源不存在")
+        return entry_response(table.of_status(404))
     response = Response(verify[1], mimetype="text/plain")
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
@@ -96,5 +93,7 @@ def receive() -> Response:
 
 
 def _refuse(status: int, code: str) -> Response:
+    """The callback's refusal: its status and message from the one table, its code the check's."""
     log.warning("wechat callback refused", extra={"status": status, "code": code})
-    return error_response(status, code, MESSAGES[status])
+    entry = table.CALLBACK_REFUSED if status == 403 else table.CALLBACK_MALFORMED
+    return entry_response(entry, code)

@@ -14,7 +14,7 @@ from app.domain.breakers import BreakerPolicy, BreakerRecord
 from app.domain.codes import CodeCheck, CodeCheckOutcome, CodePolicy
 from app.domain.quotas import Limit, QuotaPolicy, Rule
 from app.domain.tickets import FINAL_STATUSES, Ticket, TicketEnd, TicketStatus
-from app.ports.state import Begun, CodeRequest, Redemption, Refusal
+from app.ports.state import CodeRequest, QueryStart, Redemption, Refusal
 from tests.fakes.clock import FixedClock
 
 MARK_TTL_S = 7 * 86400
@@ -200,16 +200,16 @@ class FakeTickets:
         ticket = self.memory.get(f"ticket:{ticket_id}")
         return copy.deepcopy(ticket) if ticket is not None else None
 
-    def begin(self, ticket_id: str, now: float) -> Begun:
+    def begin(self, ticket_id: str, now: float) -> QueryStart:
         ticket = self.get(ticket_id)
         if ticket is None:
-            return Begun(None, None)
+            return QueryStart(None, None)
         form = self.memory.get(f"form:{ticket_id}")
         pending = self.memory.get(f"pending:{ticket_id}")
         if (form is not None or pending is not None) and ticket.status not in FINAL_STATUSES:
             self._set_status(ticket_id, TicketStatus.PROCESSING, now)
             ticket.status, ticket.updated_at = TicketStatus.PROCESSING, now
-        return Begun(ticket, form, pending)
+        return QueryStart(ticket, form, pending)
 
     def finish(self, ticket: Ticket, end: TicketEnd) -> None:
         ticket.check_move(end.status)

@@ -1,4 +1,4 @@
-"""Every fault kind on each kind of partner, and what the user receives (issue 5, item 1).
+"""Every fault kind on each kind of partner, and what the user receives.
 
 Operators (both rounds' first) and companies (the second round of 互联网账号) each get a timeout,
 a 5xx, a slow answer within the timeout, and a flapping partner that fails every other call.

@@ -7,8 +7,9 @@ import logging
 from flask import Blueprint, Response, make_response, render_template
 from werkzeug.exceptions import HTTPException
 
-from app.domain.errors import DomainError, NotFound
+from app.domain.errors import DomainError
 from app.ports.state import StoreUnavailable
+from miniprogram_api import error_table as table
 
 log = logging.getLogger(__name__)
 
@@ -29,21 +30,25 @@ def register(blueprint: Blueprint) -> None:
     def page_error(error: PageError) -> Response:
         return message_page(error.status, error.title, error.text)
 
-    @blueprint.errorhandler(NotFound)
-    def not_found(error: NotFound) -> Response:
-        return message_page(404, "页面不存在", error.message)
-
     @blueprint.errorhandler(DomainError)
     def domain_error(error: DomainError) -> Response:
-        return message_page(400, "请求无法处理", error.message)
+        return entry_page(table.ErrorEntry(table.status_of(error), error.code, error.message))
 
     @blueprint.errorhandler(StoreUnavailable)
     def store_unavailable(error: StoreUnavailable) -> Response:
         log.error("state store unavailable", extra={"error": str(error)})
-        return message_page(503, "系统繁忙", "系统繁忙,请稍后重试")
+        return entry_page(table.STORE_UNAVAILABLE)
 
     @blueprint.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
         if error.code == 404:
-            return message_page(404, "页面不存在", "您访问的页面不存在")
-        return message_page(error.code or 400, "请求无法处理", "请求无法处理,请返回首页重试")
+            return message_page(404, table.PAGE_TITLES[404], "您访问的页面不存在")
+        return message_page(
+            error.code or 400, table.PAGE_TITLES[400], "请求无法处理,请返回首页重试"
+        )
+
+
+def entry_page(entry: table.ErrorEntry) -> Response:
+    """An error of the one table, as a page: its status, a title for it, its message."""
+    title = table.PAGE_TITLES.get(entry.status, table.PAGE_TITLES[400])
+    return message_page(entry.status, title, entry.message)
