@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import redis as redis_lib
@@ -21,13 +20,8 @@ from app.config import ROOT, Settings
 from app.runtime.embedded_redis import free_port, start_redis, wait_for_port
 from app.runtime.logs import JsonFormatter
 from tests import rabbitmq
+from tests.processes import LOG_OFFSETS, LOGS, start_worker, stop
 from tests.support import Sandbox
-
-ARTIFACTS = ROOT / "test-artifacts"
-LOGS = ARTIFACTS / "logs"
-# Where each log ended when this session began: logs are appended to across runs, and a scan
-# for what this session's processes printed starts there (tests/privacy/test_deprecations.py).
-LOG_OFFSETS: dict[str, int] = {}
 
 
 def pytest_configure() -> None:
@@ -46,15 +40,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Tests marked `last` (the privacy scan) run after every other collected test, in their
     own order, whatever paths pytest was given: they read what all the others left behind."""
     items.sort(key=lambda item: item.get_closest_marker("last") is not None)  # a stable sort
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.fixture(scope="session")
@@ -95,32 +80,6 @@ def stack_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, st
 @pytest.fixture(scope="session")
 def settings(stack_env: dict[str, str]) -> Settings:
     return Settings.from_env(stack_env)
-
-
-def start_worker(
-    env: dict[str, str],
-    log_name: str,
-    processes: int = 1,
-    threads: int = 8,
-    new_session: bool = False,
-) -> subprocess.Popen[bytes]:
-    """A real Dramatiq worker (`dramatiq app.worker.tasks`), logging to test-artifacts/logs/."""
-    with open(LOGS / log_name, "ab") as log:
-        return subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "dramatiq"),
-                "app.worker.tasks",
-                "--processes",
-                str(processes),
-                "--threads",
-                str(threads),
-            ],
-            env=env,
-            cwd=ROOT,
-            stdout=log,
-            stderr=log,
-            start_new_session=new_session,
-        )
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,7 @@ from werkzeug.serving import make_server
 
 from app.config import Settings
 from app.runtime.embedded_redis import free_port
-from tests.conftest import ARTIFACTS
+from tests.processes import ARTIFACTS
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

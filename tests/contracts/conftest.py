@@ -7,10 +7,8 @@ policies below (other numbers than the defaults, so a hard-coded default would s
 
 from __future__ import annotations
 
-import secrets
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -23,53 +21,9 @@ from adapters.redis.delivery_marks import RedisDeliveryMarks
 from adapters.redis.limits import RedisRateLimits
 from adapters.redis.seen_messages import RedisSeenMessages
 from adapters.redis.tickets import RedisTickets
-from app.domain.breakers import BreakerPolicy
-from app.domain.codes import CodePolicy
-from app.domain.quotas import QuotaPolicy
-from app.ports.state import (
-    AuditLog,
-    Breakers,
-    Codes,
-    DeliveryMarks,
-    RateLimits,
-    SeenMessages,
-    Tickets,
-)
+from tests.contracts.steps import BREAKERS, CODES, FORM_TTL_S, QUOTAS, TICKET_TTL_S, Ports
 from tests.fakes.clock import FixedClock
 from tests.fakes.state import fake_state
-
-QUOTAS = QuotaPolicy(
-    quota_window_s=7200,
-    codes_per_user_day=3,
-    codes_per_ip_hour=4,
-    codes_per_minute=100_000,
-    submits_per_user_hour=6,
-    logins_per_ip_minute=5,
-)
-CODES = CodePolicy(ttl_s=120, max_attempts=2)
-BREAKERS = BreakerPolicy(threshold=3, cooldown_s=10)
-TICKET_TTL_S, FORM_TTL_S = 600, 60
-
-
-@dataclass
-class Ports:
-    kind: str
-    codes: Codes
-    tickets: Tickets
-    marks: DeliveryMarks
-    breakers: Breakers
-    limits: RateLimits
-    audit: AuditLog
-    seen: SeenMessages
-
-    @staticmethod
-    def now() -> float:
-        return time.time()
-
-
-def unique(prefix: str) -> str:
-    """A fresh keyed-hash-like value: cases share one Redis."""
-    return prefix + secrets.token_hex(10)
 
 
 @pytest.fixture(params=["fake", "redis"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.domain.breakers import BreakerRecord, BreakerState
-from tests.contracts.conftest import BREAKERS, Ports, unique
+from tests.contracts.steps import BREAKERS, Ports, unique
 
 
 def test_failures_open_a_breaker_at_the_policys_threshold(ports: Ports) -> None:

@@ -7,45 +7,7 @@ import dataclasses
 
 from app.domain.codes import CodeCheckOutcome
 from app.domain.quotas import Limit
-from app.domain.tickets import Ticket, TicketStatus
-from app.ports.state import CodeRequest, Redemption
-from tests.contracts.conftest import CODES, QUOTAS, Ports, unique
-
-
-def request(
-    ports: Ports, phone_h: str = "", id_h: str = "", user_h: str = "", ip_h: str = ""
-) -> CodeRequest:
-    return CodeRequest(
-        service="phone_cards",
-        phone_h=phone_h or unique("p"),
-        id_h=id_h,
-        user_h=user_h or unique("u"),
-        ip_h=ip_h or unique("a"),
-        code_digest="digest-" + (phone_h or "x"),
-        now=ports.now(),
-    )
-
-
-def ticket_for(ports: Ports, code: CodeRequest, owner_h: str | None = None) -> Ticket:
-    now = ports.now()
-    return Ticket(
-        id=ports.tickets.new_id(code.phone_h),
-        service=code.service,
-        status=TicketStatus.ACCEPTED,
-        phone_masked="138****0000",
-        owner_h=owner_h or code.user_h,
-        platform="wechat",
-        created_at=now,
-        updated_at=now,
-        quota={"service": code.service, "phone_h": code.phone_h, "id_h": code.id_h},
-    )
-
-
-def redeem(ports: Ports, code: CodeRequest, digest: str, owner_h: str | None = None) -> object:
-    ticket = ticket_for(ports, code, owner_h)
-    return ports.codes.redeem(
-        Redemption(code.service, code.phone_h, digest, ticket, b"sealed-form")
-    ), ticket
+from tests.contracts.steps import CODES, QUOTAS, Ports, redeem, request, unique
 
 
 def test_a_phone_gets_one_code_per_window(ports: Ports) -> None:

@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 
 from app.domain.tickets import TicketEnd, TicketMoveRefused, TicketStatus
-from tests.contracts.conftest import Ports, unique
-from tests.contracts.test_codes import redeem, request
+from tests.contracts.steps import Ports, redeem, request, unique
 
 
 def accepted(ports: Ports):  # type: ignore[no-untyped-def]

@@ -16,7 +16,7 @@ from gunicorn.ctl.client import ControlClient
 
 from app.runtime.embedded_redis import free_port, wait_for_port
 from app.runtime.stack import start_api
-from tests.conftest import LOGS, stop
+from tests.processes import LOGS, stop
 from tests.support import make_id, make_name, make_phone
 
 

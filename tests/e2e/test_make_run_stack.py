@@ -17,7 +17,7 @@ import requests
 
 from app.config import ROOT, SANDBOX_METRICS_TOKEN
 from app.runtime.embedded_redis import free_port
-from tests.conftest import LOGS
+from tests.processes import LOGS
 from tests.support import Sandbox, make_id, make_name, make_phone
 
 

@@ -20,8 +20,8 @@ import redis as redis_lib
 from app.config import Settings
 from app.runtime.embedded_redis import free_port, start_redis
 from tests.broker_state import wait_until_worker_done
-from tests.conftest import start_worker, stop
 from tests.integration.flows import auth, login, phone_cards_person, request_code, submit
+from tests.processes import start_worker, stop
 
 
 @pytest.fixture

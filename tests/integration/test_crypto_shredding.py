@@ -19,7 +19,7 @@ from adapters.redis import connect, keys
 from adapters.sealing import AesGcmSealer
 from app.ports.runtime import Unsealable
 from app.runtime.embedded_redis import free_port, start_redis
-from tests.conftest import stop
+from tests.processes import stop
 
 FORM = b'{"service": "phone_cards", "phone": "13800138000", "id_number": "11010519491231002X"}'
 

@@ -8,10 +8,10 @@ from adapters.task_queue import DramatiqQueue, redis_broker
 from app.runtime.embedded_redis import free_port, start_redis
 from app.wiring.api import build_api
 from tests.broker_state import tasks_for, wait_until_worker_done
-from tests.conftest import stop
 from tests.integration.crash_replay import accept_held, run_then_replay_crash
 from tests.integration.flows import phone_cards_person
 from tests.integration.flows import run_query as run_via_api
+from tests.processes import stop
 
 
 def test_rerun_after_crash_between_send_and_record_sends_once(settings, sandbox, redis_client):

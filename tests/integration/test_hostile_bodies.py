@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from tests.conftest import LOGS
 from tests.integration.flows import auth, login
+from tests.processes import LOGS
 from tests.support import make_id, make_phone
 
 POSTS = ("/api/v1/sessions", "/api/v1/verification-codes", "/api/v1/queries")

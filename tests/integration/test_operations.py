@@ -7,8 +7,8 @@ import random
 import time
 from dataclasses import replace
 
-from tests.conftest import LOGS
 from tests.integration.flows import accounts_person, login, request_code, run_query
+from tests.processes import LOGS
 
 
 def test_audit_tail_shows_outcomes_with_hashed_identifiers_only(flask_app, client, sandbox):

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from app.config import Settings
-from tests.conftest import start_worker, stop
 from tests.integration.flows import accounts_person, phone_cards_person, run_query
+from tests.processes import start_worker, stop
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,6 @@ import requests
 
 from app.runtime.embedded_redis import free_port, redis_server_binary, wait_for_port
 from app.runtime.stack import start_api
-from tests.conftest import LOGS, start_worker, stop
 from tests.integration.flows import (
     accounts_person,
     auth,
@@ -29,6 +28,7 @@ from tests.integration.flows import (
     submit,
     wait_status,
 )
+from tests.processes import LOGS, start_worker, stop
 
 
 def cluster_ports(count: int) -> list[int]:

@@ -15,7 +15,6 @@ import pytest
 
 from app.config import Settings
 from app.runtime.embedded_redis import free_port, start_redis
-from tests.conftest import start_worker, stop
 from tests.integration.flows import (
     auth,
     login,
@@ -24,6 +23,7 @@ from tests.integration.flows import (
     submit,
     wait_status,
 )
+from tests.processes import start_worker, stop
 from tests.support import Sandbox
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import LOG_OFFSETS, LOGS
+from tests.processes import LOG_OFFSETS, LOGS
 
 pytestmark = pytest.mark.last
 

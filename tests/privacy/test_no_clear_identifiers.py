@@ -15,8 +15,8 @@ from urllib.parse import quote
 import pytest
 import redis as redis_lib
 
-from tests.conftest import LOGS
 from tests.integration.flows import accounts_person, phone_cards_person, run_query
+from tests.processes import LOGS
 from tests.support import USED_IDENTIFIERS
 
 pytestmark = pytest.mark.last

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from tests.sandbox.conftest import LiveSandbox, set_fault
-from tests.sandbox.test_platforms import MP, OA, SandboxWeChatClient, _alipay
+from tests.sandbox.platform_clients import MP, OA, SandboxWeChatClient, alipay_client
 
 NOTICE = "alipay.open.app.mini.templatemessage.send"
 DATA = {"thing1": {"value": "移动电话卡查询"}, "phrase2": {"value": "已发送"}}
@@ -98,7 +98,7 @@ def test_wechat_faults_apply(live: LiveSandbox) -> None:
 
 def alipay_send(live: LiveSandbox, keys_dir: Path, user: str, data: dict[str, Any]) -> Any:
     biz = {"to_open_id": user, "user_template_id": "tpl-ali", "data": json.dumps(data)}
-    return _alipay(live, keys_dir).server_api(NOTICE, biz_content=biz)
+    return alipay_client(live, keys_dir).server_api(NOTICE, biz_content=biz)
 
 
 def test_alipay_template_message_is_signed_and_recorded(live: LiveSandbox, keys_dir: Path) -> None:

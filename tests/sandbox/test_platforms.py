@@ -11,33 +11,11 @@ from urllib.request import urlopen
 
 import pytest
 import requests
-from alipay import AliPay
 from alipay.exceptions import AliPayException, AliPayValidationError
-from alipay.utils import AliPayConfig
-from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
-from adapters.alipay_app import china_now
 from tests.sandbox.conftest import LiveSandbox, set_fault
-
-MP = ("wx_sandbox_mp", "sandbox-mp-secret")
-OA = ("wx_sandbox_oa", "sandbox-oa-secret")
-OAUTH = "alipay.system.oauth.token"
-
-
-class SandboxWeChatClient(WeChatClient):
-    """wechatpy pointed at the sandbox: its token URL is hard-coded, so override it."""
-
-    def __init__(self, base_url: str, appid: str, secret: str) -> None:
-        super().__init__(appid, secret, timeout=5)
-        self.base_url = base_url
-        self.API_BASE_URL = base_url + "/cgi-bin/"
-        self.wxa.API_BASE_URL = base_url + "/"
-
-    def fetch_access_token(self) -> dict:
-        params = {"grant_type": "client_credential", "appid": self.appid, "secret": self.secret}
-        return self._fetch_access_token(url=self.base_url + "/cgi-bin/token", params=params)
-
+from tests.sandbox.platform_clients import MP, OA, OAUTH, SandboxWeChatClient, alipay_client
 
 # --- WeChat -------------------------------------------------------------------------------
 
@@ -113,41 +91,24 @@ def test_wechat_error_fault(live: LiveSandbox) -> None:
 # --- Alipay -------------------------------------------------------------------------------
 
 
-class ChinaTimeAliPay(AliPay):  # type: ignore[misc]
-    """The SDK stamps local time; Alipay reads China time (the app stamps it the same way)."""
-
-    def build_body(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        body: dict[str, Any] = super().build_body(*args, **kwargs)
-        return {**body, "timestamp": kwargs.get("timestamp", china_now())}
-
-
-def _alipay(
-    live: LiveSandbox, keys_dir: Path, app_key: str = "app", alipay_key: str = "alipay"
-) -> AliPay:
-    client = ChinaTimeAliPay(
-        appid="2021000000000001",
-        app_private_key_string=(keys_dir / f"{app_key}_private.pem").read_text(),
-        alipay_public_key_string=(keys_dir / f"{alipay_key}_public.pem").read_text(),
-        config=AliPayConfig(timeout=5),
-    )
-    client._gateway = live.url("/gateway.do")
-    return client
-
-
 def test_oauth_token_gives_the_sandbox_identity(live: LiveSandbox, keys_dir: Path) -> None:
-    answer = _alipay(live, keys_dir).server_api(OAUTH, grant_type="authorization_code", code="X")
+    answer = alipay_client(live, keys_dir).server_api(
+        OAUTH, grant_type="authorization_code", code="X"
+    )
     assert answer["user_id"] == "sbx_X" and answer["open_id"] == "sbx_X"
     assert answer["expires_in"] == 1296000 and answer["access_token"]
 
 
 def test_bad_code_is_refused(live: LiveSandbox, keys_dir: Path) -> None:
     with pytest.raises(AliPayException) as raised:
-        _alipay(live, keys_dir).server_api(OAUTH, grant_type="authorization_code", code="bad1")
+        alipay_client(live, keys_dir).server_api(
+            OAUTH, grant_type="authorization_code", code="bad1"
+        )
     assert "isv.code-invalid" in str(raised.value)
 
 
 def test_tampered_response_sign_fails_validation(live: LiveSandbox, keys_dir: Path) -> None:
-    client = _alipay(live, keys_dir)
+    client = alipay_client(live, keys_dir)
     data = client.build_body(OAUTH, grant_type="authorization_code", code="X")
     raw = urlopen(client._gateway + "?" + client.sign_data(data), timeout=5).read().decode()
     sign = raw.rsplit('"sign":"', 1)[1].rstrip('"}')
@@ -156,31 +117,31 @@ def test_tampered_response_sign_fails_validation(live: LiveSandbox, keys_dir: Pa
         client._verify_and_return_sync_response(tampered, "alipay_system_oauth_token_response")
     # the same holds when the app trusts another key than the gateway's
     with pytest.raises(AliPayValidationError):
-        _alipay(live, keys_dir, alipay_key="app").server_api(
+        alipay_client(live, keys_dir, alipay_key="app").server_api(
             OAUTH, grant_type="authorization_code", code="X"
         )
 
 
 def test_request_signed_with_another_key_is_refused(live: LiveSandbox, keys_dir: Path) -> None:
-    client = _alipay(live, keys_dir, app_key="alipay")
+    client = alipay_client(live, keys_dir, app_key="alipay")
     with pytest.raises(AliPayException) as raised:
         client.server_api(OAUTH, grant_type="authorization_code", code="X")
     assert "isv.invalid-signature" in str(raised.value)
 
 
 def test_wrong_app_id_and_method_are_refused(live: LiveSandbox, keys_dir: Path) -> None:
-    client = _alipay(live, keys_dir)
+    client = alipay_client(live, keys_dir)
     client._appid = "2021999999999999"
     with pytest.raises(AliPayException) as raised:
         client.server_api(OAUTH, grant_type="authorization_code", code="X")
     assert "isv.invalid-app-id" in str(raised.value)
     with pytest.raises(AliPayException) as raised:
-        _alipay(live, keys_dir).server_api("alipay.user.info.share", auth_token="t")
+        alipay_client(live, keys_dir).server_api("alipay.user.info.share", auth_token="t")
     assert "isv.invalid-method" in str(raised.value)
 
 
 def test_gateway_accepts_a_post_form(live: LiveSandbox, keys_dir: Path) -> None:
-    client = _alipay(live, keys_dir)
+    client = alipay_client(live, keys_dir)
     data = client.build_body(OAUTH, grant_type="authorization_code", code="Y")
     form = dict(parse_qsl(client.sign_data(data)))
     raw = requests.post(client._gateway, data=form, timeout=5).text
@@ -201,7 +162,7 @@ def test_oauth_token_answers_each_documented_error(
     live: LiveSandbox, keys_dir: Path, code: str, sub_code: str
 ) -> None:
     with pytest.raises(AliPayException) as raised:
-        _alipay(live, keys_dir).server_api(OAUTH, grant_type="authorization_code", code=code)
+        alipay_client(live, keys_dir).server_api(OAUTH, grant_type="authorization_code", code=code)
     assert f'"sub_code":"{sub_code}"' in str(raised.value)
 
 
@@ -210,12 +171,14 @@ def test_oauth_token_answers_each_documented_error(
 def test_an_error_signed_inside_the_normal_answer(
     live: LiveSandbox, keys_dir: Path, code: str, sub_code: str
 ) -> None:
-    answer = _alipay(live, keys_dir).server_api(OAUTH, grant_type="authorization_code", code=code)
+    answer = alipay_client(live, keys_dir).server_api(
+        OAUTH, grant_type="authorization_code", code=code
+    )
     assert answer["sub_code"] == sub_code and "user_id" not in answer  # verified, but no user
 
 
 def test_no_json_and_a_bad_signature(live: LiveSandbox, keys_dir: Path) -> None:
-    client = _alipay(live, keys_dir)
+    client = alipay_client(live, keys_dir)
     with pytest.raises(ValueError):  # the SDK's json.loads
         client.server_api(OAUTH, grant_type="authorization_code", code="nojson-1")
     with pytest.raises(AliPayValidationError):
@@ -223,7 +186,7 @@ def test_no_json_and_a_bad_signature(live: LiveSandbox, keys_dir: Path) -> None:
 
 
 def test_a_timestamp_that_is_not_china_time_is_refused(live: LiveSandbox, keys_dir: Path) -> None:
-    client = _alipay(live, keys_dir)
+    client = alipay_client(live, keys_dir)
     eight_hours_off = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")  # UTC read as China time
     with pytest.raises(AliPayException) as raised:
         client.server_api(
@@ -235,4 +198,4 @@ def test_a_timestamp_that_is_not_china_time_is_refused(live: LiveSandbox, keys_d
 def test_alipay_fault(live: LiveSandbox, keys_dir: Path) -> None:
     set_fault(live, "alipay", "error")
     with pytest.raises(OSError):  # urllib's HTTPError for the 500
-        _alipay(live, keys_dir).server_api(OAUTH, grant_type="authorization_code", code="X")
+        alipay_client(live, keys_dir).server_api(OAUTH, grant_type="authorization_code", code="X")

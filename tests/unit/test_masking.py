@@ -10,7 +10,7 @@ from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
 from app.domain.masking import mask_id_number, mask_name, mask_phone, scrub
-from tests.unit.test_validation import valid_ids
+from tests.unit.id_numbers import valid_ids
 
 ID = "11010519491231002X"
 PHONE = "13800138000"

@@ -8,7 +8,6 @@ import re
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from stdnum import numdb
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
 
@@ -20,35 +19,9 @@ from app.domain.validation import (
     phone_errors,
     region_exists,
 )
+from tests.unit.id_numbers import REGIONS, TODAY, check_char, valid_ids, with_check
 
-TODAY = datetime.date(2025, 6, 1)
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
-WEIGHTS = [2 ** (17 - i) % 11 for i in range(17)]  # GB 11643 / ISO 7064 MOD 11-2
-
-
-def check_char(first17: str) -> str:
-    """The GB 11643 check character, computed here independently of stdnum."""
-    value = (12 - sum(int(c) * w for c, w in zip(first17, WEIGHTS, strict=True)) % 11) % 11
-    return "X" if value == 10 else str(value)
-
-
-def with_check(first17: str) -> str:
-    """stdnum's calc_check_digit wants the whole number (it drops the last character)."""
-    char = ric.calc_check_digit(first17 + "0")
-    assert char == check_char(first17)
-    return first17 + char
-
-
-def _region_codes() -> list[str]:
-    codes = []
-    for _, province, _, _, counties in numdb.get("cn/loc").prefixes:
-        for _, county, _, props, _ in counties:
-            if "county" in props:
-                codes.append(province + county)
-    return codes
-
-
-REGIONS = _region_codes()
 SHUNYI_1985 = with_check("11011319850615123")
 
 
@@ -156,18 +129,6 @@ def test_every_wrong_part_is_reported() -> None:
         "身份证号中的出生日期有误",
         "身份证号中的地区码不存在",
     }
-
-
-past_dates = st.dates(min_value=datetime.date(1900, 1, 1), max_value=TODAY)
-
-
-@st.composite
-def valid_ids(draw: st.DrawFn) -> str:
-    region = draw(st.sampled_from(REGIONS))
-    birth = draw(past_dates)
-    sequence = draw(st.integers(min_value=0, max_value=999))
-    first17 = f"{region}{birth:%Y%m%d}{sequence:03d}"
-    return first17 + check_char(first17)
 
 
 @settings(max_examples=200, deadline=None, derandomize=True, database=None)
