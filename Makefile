@@ -41,6 +41,7 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy app adapters miniprogram_api notices sandbox bench wsgi.py gunicorn.conf.py
+	$(VENV)/bin/mypy tests
 
 ## the load benchmark: its own stack, about 3 minutes; writes bench/results/ (never part of make test)
 bench: setup

@@ -17,7 +17,7 @@ def redis_broker(url: str) -> RedisBroker:
     # heartbeat_timeout, at the next queue maintenance. Dramatiq runs maintenance on 1 in 1,000
     # broker commands by default: minutes on a quiet queue. 1 in 10 makes redelivery take
     # seconds, for a negligible cost (it scans the few worker heartbeats).
-    return RedisBroker(
+    return RedisBroker(  # type: ignore[no-untyped-call]
         maintenance_chance=100_000,
         url=url,
         namespace=NAMESPACE,

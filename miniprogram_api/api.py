@@ -14,7 +14,7 @@ from miniprogram_api.views import blp
 MAX_BODY_BYTES = 16 * 1024
 
 
-class YztApi(Api):
+class YztApi(Api):  # type: ignore[misc]  # flask-smorest's Api is untyped
     ERROR_SCHEMA = ErrorSchema
 
     def _register_error_handlers(self) -> None:

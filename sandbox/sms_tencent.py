@@ -71,7 +71,7 @@ def _checks(request: web.Request, req: dict[str, Any]) -> str | CloudTemplate:
         return "InvalidParameterValue.SdkAppIdNotExist"
     if req.get("SignName") != request.app[SIGNATURE]:
         return "FailedOperation.SignatureIncorrectOrUnapproved"
-    template = request.app[TEMPLATES]["tencent"].get(req.get("TemplateId"))
+    template: CloudTemplate | None = request.app[TEMPLATES]["tencent"].get(req.get("TemplateId"))
     if template is None:
         return "FailedOperation.TemplateIncorrectOrUnapproved"
     values = req.get("TemplateParamSet") or []
@@ -83,7 +83,9 @@ def _checks(request: web.Request, req: dict[str, Any]) -> str | CloudTemplate:
     return template
 
 
-def _status_code(request: web.Request, number: str, template: CloudTemplate, values: list) -> str:
+def _status_code(
+    request: web.Request, number: str, template: CloudTemplate, values: list[str]
+) -> str:
     """This number's SendStatus code; "Ok" when the message went out."""
     if not (number.startswith("+86") and number[3:].isdigit() and len(number) == 14):
         return "InvalidParameterValue.IncorrectPhoneNumber"

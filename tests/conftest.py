@@ -108,7 +108,7 @@ def redis_client(settings: Settings) -> redis_lib.Redis:
 
 
 @pytest.fixture(scope="session")
-def flask_app(settings: Settings):  # type: ignore[no-untyped-def]
+def flask_app(settings: Settings):
     from app import create_app
 
     app = create_app(settings)
@@ -119,7 +119,7 @@ def flask_app(settings: Settings):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def client(flask_app, worker):  # type: ignore[no-untyped-def]
+def client(flask_app, worker):
     return flask_app.test_client()
 
 

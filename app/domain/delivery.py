@@ -13,7 +13,7 @@ LONGEST_WAIT_S = 60.0
 
 def wait_before(retry: int) -> float:
     """The wait before the n-th retry (1, 2, ...): 1 s, doubling, at most a minute."""
-    return min(LONGEST_WAIT_S, FIRST_WAIT_S * 2 ** max(0, retry - 1))
+    return min(LONGEST_WAIT_S, FIRST_WAIT_S * float(2 ** max(0, retry - 1)))
 
 
 def retry_delay(retry: int, throttled_since: float, now: float, window_s: float) -> float | None:

@@ -123,7 +123,7 @@ def init_sentry(settings: Settings, component: str) -> bool:
         integrations=[FlaskIntegration(), DramatiqIntegration()],
         send_default_pii=False,
         before_send=before_send,  # type: ignore[arg-type]
-        before_breadcrumb=before_breadcrumb,  # type: ignore[arg-type]
+        before_breadcrumb=before_breadcrumb,
     )
     sentry_sdk.set_tag("component", component)
     return True

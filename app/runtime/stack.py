@@ -41,7 +41,10 @@ def start(
     name: str, args: list[str], env: dict[str, str], **kwargs: object
 ) -> subprocess.Popen[bytes]:
     print(f"[stack] starting {name}: {' '.join(args)}", flush=True)
-    return subprocess.Popen(args, env=env, cwd=ROOT, start_new_session=True, **kwargs)  # type: ignore[call-overload]
+    process: subprocess.Popen[bytes] = subprocess.Popen(  # type: ignore[call-overload]
+        args, env=env, cwd=ROOT, start_new_session=True, **kwargs
+    )
+    return process
 
 
 def start_sandbox(env: dict[str, str], **kwargs: object) -> subprocess.Popen[bytes]:

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 
 from app.domain.breakers import BreakerPolicy
-from app.domain.codes import CodePolicy
+from app.domain.codes import CodeCheck, CodePolicy
 from app.domain.quotas import QuotaPolicy
 from app.domain.tickets import Ticket, TicketStatus
 from app.ports.state import (
@@ -86,7 +86,9 @@ def ticket_for(ports: Ports, code: CodeRequest, owner_h: str | None = None) -> T
     )
 
 
-def redeem(ports: Ports, code: CodeRequest, digest: str, owner_h: str | None = None) -> object:
+def redeem(
+    ports: Ports, code: CodeRequest, digest: str, owner_h: str | None = None
+) -> tuple[CodeCheck, Ticket]:
     ticket = ticket_for(ports, code, owner_h)
     return ports.codes.redeem(
         Redemption(code.service, code.phone_h, digest, ticket, b"sealed-form")

@@ -60,11 +60,11 @@ def test_the_owner_redeems_the_code_into_a_ticket_once(ports: Ports) -> None:
     code = request(ports)
     ports.codes.issue(code)
     check, ticket = redeem(ports, code, code.code_digest)
-    assert check.outcome is CodeCheckOutcome.OK  # type: ignore[attr-defined]
+    assert check.outcome is CodeCheckOutcome.OK
     assert ports.tickets.get(ticket.id) == ticket
     assert ports.tickets.begin(ticket.id, ports.now()).sealed_form == b"sealed-form"
     again, _ = redeem(ports, code, code.code_digest)
-    assert again.outcome is CodeCheckOutcome.EXPIRED  # type: ignore[attr-defined]
+    assert again.outcome is CodeCheckOutcome.EXPIRED
 
 
 def test_the_owners_wrong_attempts_count_down_then_burn_it(ports: Ports) -> None:
@@ -72,11 +72,11 @@ def test_the_owners_wrong_attempts_count_down_then_burn_it(ports: Ports) -> None
     ports.codes.issue(code)
     for left in range(CODES.max_attempts - 1, -1, -1):
         wrong, ticket = redeem(ports, code, "not-the-digest")
-        assert wrong.outcome is CodeCheckOutcome.MISMATCH  # type: ignore[attr-defined]
-        assert wrong.attempts_left == left  # type: ignore[attr-defined]
+        assert wrong.outcome is CodeCheckOutcome.MISMATCH
+        assert wrong.attempts_left == left
         assert ports.tickets.get(ticket.id) is None  # a wrong code creates nothing
     burnt, _ = redeem(ports, code, code.code_digest)
-    assert burnt.outcome is CodeCheckOutcome.EXPIRED  # type: ignore[attr-defined]
+    assert burnt.outcome is CodeCheckOutcome.EXPIRED
 
 
 def test_another_user_finds_no_code_and_spends_none(ports: Ports) -> None:
@@ -86,9 +86,9 @@ def test_another_user_finds_no_code_and_spends_none(ports: Ports) -> None:
     for digest in ("wrong", "wrong", "wrong", code.code_digest):
         guess, _ = redeem(ports, code, digest, owner_h=unique("stranger"))
         assert guess == nothing
-        assert guess.outcome is CodeCheckOutcome.EXPIRED  # type: ignore[attr-defined]
+        assert guess.outcome is CodeCheckOutcome.EXPIRED
     owned, _ = redeem(ports, code, code.code_digest)
-    assert owned.outcome is CodeCheckOutcome.OK  # type: ignore[attr-defined]
+    assert owned.outcome is CodeCheckOutcome.OK
 
 
 def test_submits_are_limited_per_user_before_the_code_is_looked_at(ports: Ports) -> None:
@@ -98,7 +98,7 @@ def test_submits_are_limited_per_user_before_the_code_is_looked_at(ports: Ports)
     for _ in range(QUOTAS.submits.count):
         redeem(ports, code, "wrong", owner_h=stranger)
     limited, _ = redeem(ports, code, code.code_digest, owner_h=stranger)
-    assert limited.outcome is CodeCheckOutcome.LIMITED  # type: ignore[attr-defined]
-    assert 0 < limited.retry_after <= QUOTAS.submits.window_s  # type: ignore[attr-defined]
+    assert limited.outcome is CodeCheckOutcome.LIMITED
+    assert 0 < limited.retry_after <= QUOTAS.submits.window_s
     owned, _ = redeem(ports, code, code.code_digest)  # the owner has their own count
-    assert owned.outcome is CodeCheckOutcome.OK  # type: ignore[attr-defined]
+    assert owned.outcome is CodeCheckOutcome.OK

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from app.domain.tickets import TicketEnd, TicketMoveRefused, TicketStatus
+from app.domain.tickets import Ticket, TicketEnd, TicketMoveRefused, TicketStatus
+from app.ports.state import CodeRequest
 from tests.contracts.steps import Ports, redeem, request, unique
 
 
-def accepted(ports: Ports):  # type: ignore[no-untyped-def]
+def accepted(ports: Ports) -> tuple[CodeRequest, Ticket]:
     code = request(ports, id_h=unique("i"))
     ports.codes.issue(code)
     _, ticket = redeem(ports, code, code.code_digest)

@@ -4,6 +4,7 @@ instances on one host each keep their own control socket."""
 
 from __future__ import annotations
 
+import json
 import socket
 import time
 from collections.abc import Iterator
@@ -115,7 +116,7 @@ def test_errors_before_the_app_are_json(gunicorns, request_bytes, status, code):
     answered, headers, body = raw_request(port, request_bytes)
     assert answered == status
     assert headers["content-type"].startswith("application/json")
-    error = requests.models.complexjson.loads(body)["error"]
+    error = json.loads(body)["error"]
     assert error["code"] == code and error["message"]
     assert b"<html" not in body.lower()
 

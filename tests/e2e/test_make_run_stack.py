@@ -114,7 +114,7 @@ def test_the_aof_of_make_run_holds_no_key_to_its_forms(stack):
         path.read_bytes() for path in (Path(stack["var"]) / "redis").rglob("*") if path.is_file()
     )
     assert b"yzt:form:" in aof  # the form went through the AOF...
-    epoch_keys = [keystore.get(name) for name in keystore.scan_iter("yzt:sealkey:*")]
+    epoch_keys: list[bytes] = [keystore.get(n) for n in keystore.scan_iter("yzt:sealkey:*")]  # type: ignore[misc]
     assert epoch_keys and all(len(key) == 32 for key in epoch_keys)
     assert not any(key in aof for key in epoch_keys)  # ...its key never did
     assert state.keys("yzt:sealkey:*") == []

@@ -28,6 +28,9 @@ class HeldQueue:
     def schedule_run_query(self, ticket_id: str, attempt: int, token: str, delay_s: float) -> None:
         raise AssertionError("no retry is scheduled in these tests")
 
+    def depth(self) -> tuple[int, int]:
+        return len(self.tickets), 0
+
 
 def accept_held(api: ApiServices, sandbox: Any, user_id: str) -> tuple[str, dict[str, Any]]:
     """A phone_cards query accepted through the use cases, its task held back: (ticket, form)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 from tests.integration.flows import (
     accounts_person,
@@ -162,7 +163,7 @@ def test_two_concurrent_code_requests_for_one_phone_give_exactly_one_202(
 def test_malformed_requests_get_json_4xx(client):
     token = login(client)
     h = {**auth(token)}
-    cases = [
+    cases: list[tuple[dict[str, Any], int, str]] = [
         (dict(data="{not json", content_type="application/json"), 400, "invalid_json"),
         (dict(data="[]", content_type="application/json"), 400, "bad_request"),
         (

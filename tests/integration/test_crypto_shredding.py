@@ -28,6 +28,9 @@ class Clock:
     def now(self) -> float:
         return time.time()
 
+    def monotonic(self) -> float:
+        return time.monotonic()
+
 
 @pytest.fixture
 def persistent_redis(tmp_path: Path) -> Iterator[tuple[redis.Redis, Path]]:

@@ -46,10 +46,10 @@ def test_a_superscript_in_an_id_is_a_422_and_never_reaches_a_log(client):
     id_number, phone = make_id(), make_phone()
     spelled = id_number[:-1] + "²"  # 17 of its characters, then a superscript
     form = {"service": "phone_cards", "name": "张三", "id_number": spelled, "phone": phone}
-    before = {path: path.stat().st_size for path in LOGS.glob("*.log")}
-    for path in ("/api/v1/verification-codes", "/api/v1/queries"):
+    before = {log_path: log_path.stat().st_size for log_path in LOGS.glob("*.log")}
+    for endpoint in ("/api/v1/verification-codes", "/api/v1/queries"):
         r = client.post(
-            path, json={**form, "agree": True, "code": "123456"}, headers=auth(login(client))
+            endpoint, json={**form, "agree": True, "code": "123456"}, headers=auth(login(client))
         )
         assert r.status_code == 422, r.get_json()
         assert id_number[:-1] not in r.get_data(as_text=True)

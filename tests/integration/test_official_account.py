@@ -177,7 +177,7 @@ def test_safe_mode_event(oa_client, settings):
     assert "一证通查" in reply["Content"]
 
 
-def known_answer_app(settings, token: str, aes_key: str, appid: str, timestamp: str):  # type: ignore[no-untyped-def]
+def known_answer_app(settings, token: str, aes_key: str, appid: str, timestamp: str):
     """The app as an account with the vector's keys, its clock at the vector's own time."""
     from app import create_app
 

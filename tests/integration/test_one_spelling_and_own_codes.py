@@ -89,8 +89,8 @@ def test_another_users_guesses_cannot_probe_or_burn_a_victims_code(client, sandb
 
 def test_submits_are_rate_limited_per_user(client, flask_app):
     limit = flask_app.extensions["yzt"].settings.query_limit_per_user_hour
-    form = {"service": "internet_accounts", "phone": "13800138000", "id_last6": "31002X"}
-    form["agree"] = True
+    form: dict[str, object] = {"service": "internet_accounts", "phone": "13800138000"}
+    form |= {"id_last6": "31002X", "agree": True}
     token = login(client)
     answers = [submit(client, token, form, "123456").status_code for _ in range(limit + 1)]
     assert answers == [400] * limit + [429]

@@ -19,7 +19,7 @@ from app.ports.state import CodeRequest
 
 
 @pytest.fixture
-def client(settings):  # type: ignore[no-untyped-def]
+def client(settings):
     return connect(settings.redis_url, 2.0)
 
 

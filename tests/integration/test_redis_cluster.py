@@ -198,5 +198,5 @@ def test_on_a_cluster_a_refused_code_request_counts_against_no_limit(cluster_env
     assert refused is not None and refused.limit == "id" and refused.retry_after > 86000
     # the refused request took nothing: its phone is free and the counters count one request
     assert not client.exists(redis_keys.phone_quota("p2" + suffix, "phone_cards"))
-    assert int(client.get(redis_keys.user_limit("u-cluster"))) == 1
-    assert int(client.get(redis_keys.ip_limit("ip-cluster"))) == 1
+    assert client.get(redis_keys.user_limit("u-cluster")) == b"1"
+    assert client.get(redis_keys.ip_limit("ip-cluster")) == b"1"

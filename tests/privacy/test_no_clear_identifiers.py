@@ -44,8 +44,8 @@ def redis_dump(client: redis_lib.Redis) -> bytes:
         elif kind == b"zset":
             chunks.extend(client.zrange(key, 0, -1))
         elif kind == b"stream":
-            for _, fields in client.xrange(key):
-                chunks.extend(b for kv in fields.items() for b in kv)
+            for _, fields in client.xrange(key) or []:
+                chunks.extend(b for kv in (fields or {}).items() for b in kv)
     return b"\n".join(chunks)
 
 

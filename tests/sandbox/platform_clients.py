@@ -31,7 +31,7 @@ class SandboxWeChatClient(WeChatClient):
         return self._fetch_access_token(url=self.base_url + "/cgi-bin/token", params=params)
 
 
-class ChinaTimeAliPay(AliPay):  # type: ignore[misc]
+class ChinaTimeAliPay(AliPay):
     """The SDK stamps local time; Alipay reads China time (the app stamps it the same way)."""
 
     def build_body(self, *args: Any, **kwargs: Any) -> dict[str, Any]:

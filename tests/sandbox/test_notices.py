@@ -19,7 +19,7 @@ DATA = {"thing1": {"value": "移动电话卡查询"}, "phrase2": {"value": "已�
 
 def notices(live: LiveSandbox, user: str) -> list[dict[str, Any]]:
     r = requests.get(live.url("/_sandbox/notices"), params={"user": user}, timeout=5)
-    return r.json()["notices"]  # type: ignore[no-any-return]
+    return r.json()["notices"]
 
 
 def token(live: LiveSandbox, app: tuple[str, str]) -> str:
@@ -34,7 +34,7 @@ def token(live: LiveSandbox, app: tuple[str, str]) -> str:
 def post(live: LiveSandbox, kind: str, access_token: str, body: dict[str, Any]) -> dict[str, Any]:
     url = live.url(f"/cgi-bin/message/{kind}/send")
     r = requests.post(url, params={"access_token": access_token}, json=body, timeout=5)
-    return r.json()  # type: ignore[no-any-return]
+    return r.json()
 
 
 def test_subscribe_message_through_wechatpy_is_recorded(live: LiveSandbox) -> None:

@@ -23,7 +23,7 @@ REGISTRY = load_registry(yaml.safe_load((DATA / "providers.yaml").read_text("utf
 
 
 def data(name: str) -> dict[str, Any]:
-    return yaml.safe_load(Path(DATA / name).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    return yaml.safe_load(Path(DATA / name).read_text(encoding="utf-8"))
 
 
 GUIDES, HOTLINES = data("guides.yaml"), data("hotlines.yaml")

@@ -102,7 +102,7 @@ mobiles = st.builds(
 )
 # Any text around the value, except an ASCII digit: a digit next to it makes another number.
 surrounding = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="0123456789"),
+    alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="0123456789"),
     max_size=30,
 )
 

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from app.config import NOTICE_FIELDS_ALIPAY, NOTICE_FIELDS_WECHAT
-from app.domain.tickets import Ticket
+from app.domain.tickets import Ticket, TicketStatus
 from app.wiring.files import load_templates
 from notices.platform import (
     ALIPAY_LIMIT,
@@ -27,7 +27,7 @@ def ticket(service: str = "phone_cards") -> Ticket:
     return Ticket(
         id="t-1",
         service=service,
-        status="processing",
+        status=TicketStatus.PROCESSING,
         phone_masked="138****8000",
         owner_h="h",
         platform="wechat",

@@ -13,8 +13,6 @@ from wechatpy.crypto import PrpCrypto, WeChatCrypto
 from wechatpy.utils import WeChatSigner
 
 from adapters.wechat_callback import (
-    CallbackMalformed,
-    CallbackRefused,
     cdata_safe,
     check_request,
     open_plain,
@@ -23,6 +21,7 @@ from adapters.wechat_callback import (
     text_reply,
 )
 from app.domain.official_account import Incoming
+from app.ports.official_account import CallbackMalformed, CallbackRefused
 from tests.official_account.samples import (
     DECRYPT_APPID,
     DECRYPT_BODY,

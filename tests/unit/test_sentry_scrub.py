@@ -10,7 +10,7 @@ from app.runtime.sentry import FILTERED, before_breadcrumb, before_send, scrub_t
 NAME, ID, PHONE = "欧阳娜娜", "11010519491231002X", "13800138000"
 
 
-def dumped(event: dict) -> str:  # type: ignore[type-arg]
+def dumped(event: dict) -> str:
     return json.dumps(event, ensure_ascii=False) + json.dumps(event)
 
 

@@ -5,6 +5,7 @@ processing meanwhile, and only then fails with the quota given back. Still exact
 from __future__ import annotations
 
 import types
+from typing import Any
 
 import pytest
 
@@ -24,7 +25,7 @@ def whole_waits(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(module, "random", types.SimpleNamespace(uniform=lambda a, b: b))
 
 
-def throttled_world(**settings: object) -> tuple[World, str]:
+def throttled_world(**settings: Any) -> tuple[World, str]:
     world = make_world(sms=FakeSms(error=SmsThrottled), **settings)
     ticket_id = world.accepted(cards_form())
     world.sms.fail_times = 10_000  # the gateway throttles this number from now on
