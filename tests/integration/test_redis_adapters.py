@@ -27,6 +27,12 @@ def code_request(phone_h: str) -> CodeRequest:
     return CodeRequest("phone_cards", phone_h, "", "u-" + phone_h, "a-" + phone_h, "d", time.time())
 
 
+def processing_ticket(tickets: RedisTickets, now: float) -> Ticket:
+    phone_h = secrets.token_hex(12)
+    status, masked = TicketStatus.PROCESSING, "138****0000"
+    return Ticket(tickets.new_id(phone_h), "phone_cards", status, masked, "o", "wechat", now, now)
+
+
 def test_giving_back_an_expired_counter_leaves_no_key_without_ttl(client) -> None:
     codes = RedisCodes(client, QuotaPolicy(), CodePolicy(), 600, 60)
     request = code_request(secrets.token_hex(12))
@@ -42,12 +48,8 @@ def test_giving_back_an_expired_counter_leaves_no_key_without_ttl(client) -> Non
 
 
 def test_the_audit_stream_expires_and_is_trimmed_by_age(client) -> None:
-    tickets = RedisTickets(client)
-    now = time.time()
-    ticket = Ticket(
-        tickets.new_id("ab" * 6), "phone_cards", TicketStatus.PROCESSING, "138****0000", "o",
-        "wechat", now, now,
-    )  # fmt: skip
+    tickets, now = RedisTickets(client), time.time()
+    ticket = processing_ticket(tickets, now)
     tickets.finish(ticket, TicketEnd(TicketStatus.DELIVERED, now, False, {"ticket": ticket.id}))
     assert 0 < client.ttl(redis_keys.audit_stream()) <= AUDIT_RETENTION_S
     client.delete(redis_keys.audit_stream())  # events of other tests are newer than 1-1
@@ -59,11 +61,7 @@ def test_the_audit_stream_expires_and_is_trimmed_by_age(client) -> None:
 
 
 def test_finishing_a_ticket_that_expired_creates_nothing(client) -> None:
-    tickets = RedisTickets(client)
-    now = time.time()
-    gone = Ticket(
-        tickets.new_id("cd" * 6), "phone_cards", TicketStatus.PROCESSING, "138****0000", "o",
-        "wechat", now, now,
-    )  # fmt: skip
+    tickets, now = RedisTickets(client), time.time()
+    gone = processing_ticket(tickets, now)  # never created, or expired since
     tickets.finish(gone, TicketEnd(TicketStatus.FAILED, now, False, {}))
     assert not client.exists(redis_keys.ticket(gone.id))
