@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint unit integration bench setup browser-deps broker-deps clean
+.PHONY: run test lint unit integration bench bench-profile bench-sweep setup browser-deps broker-deps clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ lint: setup
 ## the load benchmark: its own stack, about 3 minutes; writes bench/results/ (never part of make test)
 bench: setup
 	$(PY) -m bench
+
+## the same run with py-spy on the API and the workers: bench/results/profile/summary.txt
+bench-profile: setup
+	$(PY) -m bench --profile bench/results/profile
 
 unit: setup
 	$(PY) -m pytest -q tests/unit

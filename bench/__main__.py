@@ -21,6 +21,7 @@ import aiohttp
 
 from bench.load import Client, Person, make_people, open_loop, run_for, run_pool
 from bench.procstats import Sampler
+from bench.profile import Profiles
 from bench.report import percentile, write_report
 from bench.stack import BenchStack, audit_durations_ms, redis_used_memory
 
@@ -71,16 +72,24 @@ async def run(args: argparse.Namespace, stack: BenchStack, sampler: Sampler) -> 
         )
         figures["baseline_rps"] = base.rate
         people = make_people(args.submit_n + args.pool_n, seed=args.seed)
-        say(f"setup: {len(people)} sandbox people, {args.users} logged-in users")
+        say(f"setup: {len(people)} sandbox people")
         await run_pool(people, 64, client.put_person)
-        await run_pool(list(range(args.users)), 16, client.login)
+        profiles = Profiles(stack, args.profile) if args.profile else None
+        if profiles:
+            say(f"profiling the API and the workers with py-spy into {args.profile}")
+            profiles.start()
+        journey: dict[str, dict[str, float]] = {}  # our CPU per step of a citizen's journey
+        say(f"logins: {args.users} logins (WeChat jscode2session at the sandbox)")
+        cpu_before = sampler.cpu_seconds()
+        logins = await run_pool(list(range(args.users)), args.concurrency, client.login)
+        journey["login"] = per_item_ms(cpu_before, sampler.cpu_seconds(), logins.done)
+        figures["login_rps"], figures["login_statuses"] = logins.rate, logins.statuses
         say(f"codes: {len(people)} code requests")
         cpu_before = sampler.cpu_seconds()
         codes = await run_pool(people, args.concurrency, client.request_code)
         figures["code_rps"], figures["code_statuses"] = codes.rate, codes.statuses
-        figures["cpu_ms_per_code_request_by_part"] = per_item_ms(
-            cpu_before, sampler.cpu_seconds(), codes.done
-        )
+        journey["code"] = per_item_ms(cpu_before, sampler.cpu_seconds(), codes.done)
+        figures["cpu_ms_per_code_request_by_part"] = journey["code"]
         by_phone = {
             m["phone"]: m["params"]["code"]
             for m in await client.all_sms()
@@ -92,15 +101,25 @@ async def run(args: argparse.Namespace, stack: BenchStack, sampler: Sampler) -> 
         say(f"submit: {len(burst)} queries at full speed, workers paused")
         stack.pause_workers(True)
         memory_before = redis_used_memory(stack)
+        cpu_before = sampler.cpu_seconds()
         submit = await run_pool(burst, args.concurrency, client.submit)
+        journey["submit"] = per_item_ms(cpu_before, sampler.cpu_seconds(), submit.done)
         figures["redis_bytes_per_inflight_ticket"] = (
             redis_used_memory(stack) - memory_before
         ) / max(1, submit.done)
         figures["submit_rps"], figures["submit_statuses"] = submit.rate, submit.statuses
         figures["submit_ratio"] = submit.rate / base.rate
+        say(f"polls: {2 * len(burst)} status polls, workers still paused")
+        cpu_before = sampler.cpu_seconds()
+        polls = await run_pool(burst + burst, args.concurrency, client.poll)
+        journey["poll"] = per_item_ms(cpu_before, sampler.cpu_seconds(), polls.done)
+        figures["poll_rps"], figures["poll_statuses"] = polls.rate, polls.statuses
+        cpu_before = sampler.cpu_seconds()
         stack.pause_workers(False)
         drain_start = time.time()
         drained = await results_for(client, burst, args.drain_timeout_s)
+        # the workers' run of a query, the API idle: partners, the result SMS, the end
+        journey["worker_run"] = per_item_ms(cpu_before, sampler.cpu_seconds(), len(drained))
         last = max((reached_gateway_at(m) for m in drained.values()), default=drain_start)
         drain_rate = len(drained) / max(0.001, last - drain_start)
         # The API and the workers share the machine's cores, so a query's full cost is its
@@ -127,18 +146,42 @@ async def run(args: argparse.Namespace, stack: BenchStack, sampler: Sampler) -> 
             1000 * (cpu_after["sandbox"] - cpu_before["sandbox"]) / completed
         )
         figures["cpu_ms_per_query_by_part"] = per_item_ms(cpu_before, cpu_after, completed)
+        figures.update(journey_figures(journey))
         figures["timeline"] = timeline(sustained, done, run_start)
         figures["worker_duration_p50_ms"] = {
             service: percentile(durations, 50)
             for service, durations in audit_durations_ms(stack, run_start).items()
         }
+    if profiles:
+        print(profiles.stop(), flush=True)
     return figures
 
 
 def per_item_ms(before: dict[str, float], after: dict[str, float], items: int) -> dict[str, float]:
-    """CPU milliseconds per item, by part of the stack, between two samples."""
-    parts = ("api", "worker", "redis", "broker", "sandbox")
+    """CPU milliseconds per item, by part of the stack, between two samples; "ours" is all but
+    the sandbox (the partners' side)."""
+    parts = ("ours", "api", "worker", "redis", "broker", "sandbox")
     return {part: round(1000 * (after[part] - before[part]) / max(1, items), 2) for part in parts}
+
+
+JOURNEY = {"login": 1, "code": 1, "submit": 1, "poll": 2, "worker_run": 1}  # step: times
+
+
+def journey_figures(steps: dict[str, dict[str, float]]) -> dict[str, Any]:
+    """A citizen's whole journey: log in, ask for the code, submit, poll twice, and the workers'
+    run. Each step was measured in its own phase, so each one's CPU is its own."""
+    by_step = {step: round(times * steps[step]["ours"], 2) for step, times in JOURNEY.items()}
+    parts = ("api", "worker", "redis", "broker")
+    by_part = {
+        part: round(sum(times * steps[step][part] for step, times in JOURNEY.items()), 2)
+        for part in parts
+    }
+    return {
+        "journey_cpu_ms": sum(by_step.values()),
+        "journey_cpu_ms_by_step": by_step,
+        "journey_cpu_ms_by_part": by_part,
+        "journey_steps_cpu_ms": steps,
+    }
 
 
 def sustained_figures(
@@ -191,7 +234,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--sustained-s", type=float, default=30)
     parser.add_argument("--drain-timeout-s", type=float, default=90)
     parser.add_argument("--concurrency", type=int, default=64)
-    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--users", type=int, default=1000, help="logins (each a platform user)")
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--worker-processes", type=int, default=2)
     parser.add_argument("--worker-threads", type=int, default=16)
@@ -206,6 +249,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "--offered-qps", type=float, default=0, help="sustained rate (default: 70%% of saturation)"
     )
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        help="a directory: py-spy profiles of the API and the workers (perturbs the figures)",
+    )
     parser.add_argument("--tiny", action="store_true", help="seconds, not minutes: a smoke run")
     args = parser.parse_args(argv)
     if args.tiny:

@@ -21,6 +21,7 @@ class Person:
     phone: str
     code: str = ""
     submitted_at: float = 0.0
+    ticket: str = ""
 
     def form(self) -> dict[str, Any]:
         if self.service == "phone_cards":
@@ -191,12 +192,22 @@ class Client:
 
     async def submit(self, person: Person) -> int:
         person.submitted_at = time.time()
-        return await self.status(
-            "POST",
-            f"{self.api}/api/v1/queries",
-            json={**person.form(), "code": person.code},
-            headers=self.auth(person),
-        )
+        try:
+            async with self.http.post(
+                f"{self.api}/api/v1/queries",
+                json={**person.form(), "code": person.code},
+                headers=self.auth(person),
+            ) as response:
+                if response.status == 202:
+                    person.ticket = (await response.json())["ticket"]
+                return response.status
+        except (aiohttp.ClientError, TimeoutError):
+            return 599
+
+    async def poll(self, person: Person) -> int:
+        """The mini-program's status poll of the person's ticket."""
+        url = f"{self.api}/api/v1/queries/{person.ticket}"
+        return await self.status("GET", url, headers=self.auth(person))
 
     async def all_sms(self) -> list[dict[str, Any]]:
         """Every SMS so far. Only the new ones cross the wire (the sandbox's `since` cursor): a

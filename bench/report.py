@@ -17,6 +17,7 @@ LINE_KEYS = (
     "overhead_p50_ms",
     "overhead_p99_ms",
     "cpu_ms_per_query",
+    "journey_cpu_ms",
 )
 
 

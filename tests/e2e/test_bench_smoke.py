@@ -11,7 +11,8 @@ from app.config import ROOT
 
 LINE = re.compile(
     r"^bench: baseline_rps=[\d.]+ code_rps=[\d.]+ submit_rps=[\d.]+ submit_ratio=[\d.]+ "
-    r"e2e_qps=[\d.]+ overhead_p50_ms=-?[\d.]+ overhead_p99_ms=-?[\d.]+ cpu_ms_per_query=[\d.]+$"
+    r"e2e_qps=[\d.]+ overhead_p50_ms=-?[\d.]+ overhead_p99_ms=-?[\d.]+ cpu_ms_per_query=[\d.]+ "
+    r"journey_cpu_ms=[\d.]+$"
 )
 
 
@@ -30,4 +31,12 @@ def test_bench_runs_with_tiny_numbers(tmp_path):
     figures = json.loads(result.read_text())
     assert figures["completed_queries"] == figures["sustained_queries"] > 0
     assert set(figures["code_statuses"]) == {"202"}
+    assert set(figures["login_statuses"]) == {"201"} and set(figures["poll_statuses"]) == {"200"}
+    assert set(figures["journey_cpu_ms_by_step"]) == {
+        "login",
+        "code",
+        "submit",
+        "poll",
+        "worker_run",
+    }
     assert list(tmp_path.glob("bench-*.png"))
