@@ -13,9 +13,9 @@ import logging
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-import redis
-
 from adapters.alipay_app import AlipayApp
+from adapters.http_pool import PooledHttp
+from adapters.wechat_http import WeChatRefused, wechat_get
 from app.ports.identity import LoginRejected, PlatformUser
 from app.ports.partners import PartnerUnavailable
 
@@ -44,61 +44,38 @@ class PlatformIdentity:
 
 
 class WeChatLogin:
-    """jscode2session through wechatpy, against api_base (the sandbox under SANDBOX=1).
-
-    The client is the shared-token one (adapters/wechat_token.py), so any access token it ever
-    needs comes from the one token store; wechatpy's own refresh on 40001 is off there, as it
-    would fetch from the hard-coded api.weixin.qq.com and rotate everyone's token.
-    jscode2session itself takes the app secret, not a token, so none is asked for.
+    """jscode2session against api_base (the sandbox under SANDBOX=1), on the process's pooled
+    HTTP client. It takes the app secret, not an access token: wechatpy's code_to_session
+    would fetch a token first, and a new `requests` call each time (adapters/wechat_http.py).
     """
 
-    def __init__(
-        self,
-        appid: str,
-        secret: str,
-        api_base: str,
-        client: redis.Redis,
-        timeout_s: float = 3.0,
-    ) -> None:
+    def __init__(self, appid: str, secret: str, api_base: str, http: PooledHttp) -> None:
         self._appid, self._secret = appid, secret
         self._url = f"{api_base.rstrip('/')}/sns/jscode2session"
-        self._api_base, self._redis, self._timeout = api_base, client, timeout_s
-        self._client: Any = None
+        self._http = http
 
     def user_id(self, code: str) -> str:
-        from wechatpy.exceptions import WeChatClientException
-
         params = {
             "appid": self._appid,
             "secret": self._secret,
             "js_code": code,
             "grant_type": "authorization_code",
-            "access_token": None,  # present, so wechatpy asks for no token; requests drops it
         }
         try:
-            answer = self._wechat().get(self._url, params=params)
-        except WeChatClientException as exc:
+            answer = wechat_get(self._http, self._url, params)
+        except WeChatRefused as exc:
             if exc.errcode in WECHAT_REJECTED:
                 raise LoginRejected(str(exc.errcode)) from None
             log.warning("wechat login refused", extra={"errcode": exc.errcode})
             raise PartnerUnavailable(f"wechat errcode {exc.errcode}") from None
-        except (OSError, ValueError) as exc:  # requests' errors; an errcode that is no number
+        except OSError as exc:  # adapters/http_pool.py: unreached, or no answer
             raise PartnerUnavailable(type(exc).__name__) from None
-        openid = answer.get("openid") if isinstance(answer, dict) else None
-        if not isinstance(openid, str) or not openid:  # not JSON, or JSON without a user
+        openid = answer.get("openid")
+        if not isinstance(openid, str) or not openid:  # JSON without a user
             log.warning("wechat login answer unreadable")
             raise PartnerUnavailable("wechat answer without openid")
         # session_key stays here: it is never stored, logged or returned
         return openid
-
-    def _wechat(self) -> Any:
-        if self._client is None:
-            from adapters.wechat_token import SharedTokenClient
-
-            self._client = SharedTokenClient(
-                self._appid, self._secret, self._api_base, self._redis, timeout_s=self._timeout
-            )
-        return self._client
 
 
 class AlipayLogin:

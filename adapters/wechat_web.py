@@ -1,4 +1,5 @@
-"""WeChat web OAuth (snsapi_base) for the H5 pages, through wechatpy's WeChatOAuth.
+"""WeChat web OAuth (snsapi_base) for the H5 pages: wechatpy's WeChatOAuth builds the
+authorize URL, and the code is exchanged on the process's pooled HTTP client.
 
 The user is an official-account user: the openid belongs to WECHAT_OA_APPID, so the session's
 platform is `wechat_oa` (notices for them go as official-account template messages, not as
@@ -8,29 +9,17 @@ mini-program subscribe messages). The OAuth `state` lives in the browser's seale
 
 from __future__ import annotations
 
+import copy
 import logging
 from typing import Any
 
+from adapters.http_pool import PooledHttp
+from adapters.wechat_http import WeChatRefused, wechat_get
 from app.ports.identity import LoginRejected
 from app.ports.partners import PartnerUnavailable
 
 log = logging.getLogger(__name__)
 REJECTED_CODES = (40029, 40163, 41008)  # invalid, already used, missing code
-
-
-def _oauth_class() -> type:
-    from wechatpy.oauth import WeChatOAuth
-
-    class WebOAuth(WeChatOAuth):  # type: ignore[misc]
-        """Base URLs per instance (the sandbox under SANDBOX=1) and a timeout on every call."""
-
-        timeout_s = 3.0
-
-        def _request(self, method: str, url_or_endpoint: str, **kwargs: Any) -> Any:
-            kwargs.setdefault("timeout", self.timeout_s)
-            return super()._request(method, url_or_endpoint, **kwargs)
-
-    return WebOAuth
 
 
 class WeChatWebLogin:
@@ -41,36 +30,45 @@ class WeChatWebLogin:
         api_base: str,
         oauth_base: str,
         redirect_uri: str,
-        timeout_s: float = 3.0,
+        http: PooledHttp,
     ) -> None:
         self._appid, self._secret = appid, secret
-        self._api_base, self._oauth_base = api_base.rstrip("/"), oauth_base.rstrip("/")
+        self._token_url = f"{api_base.rstrip('/')}/sns/oauth2/access_token"
+        self._oauth_base = oauth_base.rstrip("/")
         self.redirect_uri = redirect_uri
-        self._timeout = timeout_s
-
-    def _oauth(self, state: str = "") -> Any:
-        """One WeChatOAuth per request: it carries the state and its own HTTP session."""
-        oauth = _oauth_class()(self._appid, self._secret, self.redirect_uri, "snsapi_base", state)
-        oauth.API_BASE_URL = f"{self._api_base}/"
-        oauth.OAUTH_BASE_URL = f"{self._oauth_base}/connect/"
-        oauth.timeout_s = self._timeout
-        return oauth
+        self._http = http
+        self._base: Any = None
 
     def authorize_url(self, state: str) -> str:
-        return str(self._oauth(state).authorize_url)
+        """wechatpy's WeChatOAuth builds the URL (no HTTP): a copy of one per process, with
+        this request's state, so no new `requests` session is made per visit."""
+        if self._base is None:
+            from wechatpy.oauth import WeChatOAuth
+
+            base = WeChatOAuth(self._appid, self._secret, self.redirect_uri, "snsapi_base")
+            base.OAUTH_BASE_URL = f"{self._oauth_base}/connect/"
+            self._base = base
+        oauth = copy.copy(self._base)
+        oauth.state = state
+        return str(oauth.authorize_url)
 
     def user_id(self, code: str) -> str:
-        from wechatpy.exceptions import WeChatOAuthException
-
+        """sns/oauth2/access_token on the pooled client (adapters/wechat_http.py)."""
+        params = {
+            "appid": self._appid,
+            "secret": self._secret,
+            "code": code,
+            "grant_type": "authorization_code",
+        }
         try:
-            answer = self._oauth().fetch_access_token(code)
-        except WeChatOAuthException as exc:
+            answer = wechat_get(self._http, self._token_url, params)
+        except WeChatRefused as exc:
             if exc.errcode in REJECTED_CODES:
                 raise LoginRejected(str(exc.errcode)) from None
             raise PartnerUnavailable(f"wechat oauth errcode {exc.errcode}") from None
-        except (OSError, ValueError) as exc:  # requests' errors are OSErrors; bad JSON
+        except OSError as exc:  # adapters/http_pool.py: unreached, or no answer
             raise PartnerUnavailable(type(exc).__name__) from None
-        openid = answer.get("openid") if isinstance(answer, dict) else None
+        openid = answer.get("openid")
         if not isinstance(openid, str) or not openid:
             raise PartnerUnavailable("wechat oauth answer without openid")
         return openid  # the web access_token is not needed for snsapi_base: it is dropped

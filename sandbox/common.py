@@ -13,7 +13,7 @@ from aiohttp import web
 from sandbox.catalog import Catalog
 from sandbox.keys import SandboxKeys
 from sandbox.settings import SandboxSettings
-from sandbox.state import SandboxState
+from sandbox.state import SandboxState, Traffic
 
 SETTINGS = web.AppKey("settings", SandboxSettings)
 STATE = web.AppKey("state", SandboxState)
@@ -51,6 +51,7 @@ async def read_json_object(request: web.Request) -> dict[str, Any] | None:
 async def emulate_partner(request: web.Request, partner: str) -> web.Response | None:
     """Base latency, then the partner's fault. An answer to send instead, or None to go on."""
     app = request.app
+    count_traffic(request, partner)
     await asyncio.sleep(app[SETTINGS].latency_ms / 1000)
     fault = app[STATE].fault(partner)
     if fault.mode == "slow":
@@ -63,6 +64,19 @@ async def emulate_partner(request: web.Request, partner: str) -> web.Response | 
     elif fault.mode == "limit":
         return json_response({"code": "rate_limited"}, status=429)
     return None
+
+
+def count_traffic(request: web.Request, partner: str, queries: int = 1) -> None:
+    """One request (and its queries) on its client connection: GET /_sandbox/traffic. The
+    operators and companies count as partners/<id> (the company alipay is not the platform)."""
+    if "partner" in request.match_info:
+        partner = f"partners/{request.match_info['partner']}"
+    traffic = request.app[STATE].traffic.setdefault(partner, Traffic())
+    traffic.requests += 1
+    traffic.queries += queries
+    peer = request.transport.get_extra_info("peername") if request.transport else None
+    if isinstance(peer, tuple):
+        traffic.connections.add((str(peer[0]), int(peer[1])))
 
 
 async def _hang(request: web.Request) -> None:

@@ -117,6 +117,12 @@ async def clear_faults(request: web.Request) -> web.Response:
     return no_content()
 
 
+async def get_traffic(request: web.Request) -> web.Response:
+    """Per emulated partner: requests, queries and client connections since the last reset."""
+    traffic = request.app[STATE].traffic
+    return json_response({"partners": {name: t.as_json() for name, t in sorted(traffic.items())}})
+
+
 async def healthz(request: web.Request) -> web.Response:
     return json_response({"status": "ok"})
 
@@ -129,4 +135,5 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/_sandbox/notices", get_notices)
     app.router.add_put("/_sandbox/faults/{partner}", put_fault)
     app.router.add_delete("/_sandbox/faults", clear_faults)
+    app.router.add_get("/_sandbox/traffic", get_traffic)
     app.router.add_get("/healthz", healthz)

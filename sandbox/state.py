@@ -46,6 +46,23 @@ class Fault:
 
 
 @dataclass
+class Traffic:
+    """What one emulated partner received: requests, the client connections they came on (a
+    pooled client reuses one), and the queries they carried (a batch carries several)."""
+
+    requests: int = 0
+    queries: int = 0
+    connections: set[tuple[str, int]] = field(default_factory=set)
+
+    def as_json(self) -> dict[str, int]:
+        return {
+            "requests": self.requests,
+            "queries": self.queries,
+            "connections": len(self.connections),
+        }
+
+
+@dataclass
 class Token:
     value: str
     expires_at: float
@@ -75,6 +92,7 @@ class SandboxState:
     frequency_at_start: tuple[bool, dict[str, int]] = (False, {})  # what a reset goes back to
     # messages a gateway refused (limits, bad templates): GET /_sandbox/sms/refusals
     sms_refusals: list[dict[str, Any]] = field(default_factory=list)
+    traffic: dict[str, Traffic] = field(default_factory=dict)  # GET /_sandbox/traffic
 
     def reset(self) -> None:
         self.people.clear()
@@ -90,6 +108,7 @@ class SandboxState:
         self._nonce_order.clear()
         self.menus.clear()
         self.sms_refusals.clear()
+        self.traffic.clear()
         self.frequency.configure(*self.frequency_at_start)
 
     # --- people and cards -------------------------------------------------------------------

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 import aiohttp
-import requests
 
+from adapters.http_pool import HttpError, PooledHttp
 from adapters.partner_signing import signed_headers
 from app.ports.messages import SmsError, SmsThrottled
 from notices.sms import Templates
@@ -24,9 +24,8 @@ class SandboxSmsGateway:
         self._path = urlsplit(endpoint).path
         self._secret = secret
         self._templates = templates
-        self._timeout = timeout_s
         self._aio_timeout = aiohttp.ClientTimeout(total=timeout_s)
-        self._http = requests.Session()
+        self._http = PooledHttp(timeout_s)  # the API's code SMS: the process's keep-alive pool
         self._aio: aiohttp.ClientSession | None = None  # the worker's, made in its event loop
 
     def send(
@@ -34,12 +33,10 @@ class SandboxSmsGateway:
     ) -> str:
         body, headers = self._request(phone, template, params, idempotency_key)
         try:
-            response = self._http.post(
-                self._endpoint, data=body, headers=headers, timeout=self._timeout
-            )
-        except requests.RequestException as exc:
+            answer = self._http.request("POST", self._endpoint, body=body, headers=headers)
+        except HttpError as exc:  # idempotent on out_id: a caller may simply try again
             raise SmsError(type(exc).__name__) from None
-        return _message_id(response.status_code, response.content)
+        return _message_id(answer.status, answer.body)
 
     async def send_async(
         self, phone: str, template: str, params: Mapping[str, str], idempotency_key: str

@@ -86,7 +86,11 @@ class TencentSmsGateway(InAThread):
             from tencentcloud.common.profile.http_profile import HttpProfile
             from tencentcloud.sms.v20210111.sms_client import SmsClient
 
-            http = HttpProfile(endpoint=self._host, reqMethod="POST", reqTimeout=self._timeout)
+            # One client per process: its requests.Session pools the connections, and keepAlive
+            # asks the gateway to keep them (the SDK's own switch, off by default).
+            http = HttpProfile(
+                endpoint=self._host, reqMethod="POST", reqTimeout=self._timeout, keepAlive=True
+            )
             http.scheme = self._scheme
             profile = ClientProfile(httpProfile=http)
             credential = Credential(self._secret_id, self._secret_key)

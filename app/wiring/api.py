@@ -62,7 +62,7 @@ def build_api(settings: Settings) -> ApiServices:
         settings=settings,
         sessions=sessions,
         login=Login(
-            outside.identity(settings, state.client),
+            outside.identity(settings),
             state.limits,
             sessions,
             hasher,

@@ -7,6 +7,7 @@ import aiohttp
 import redis
 
 from adapters.alipay_app import AlipayApp
+from adapters.http_pool import PooledHttp
 from adapters.identity import AlipayLogin, PlatformIdentity, WeChatLogin
 from adapters.notices import Channel, PlatformNotices
 from adapters.notices.alipay import AlipayTemplate
@@ -66,21 +67,31 @@ def alipay_app(s: Settings, timeout_s: float) -> AlipayApp:
     )
 
 
+LOGIN_TIMEOUT_S = 3.0
+
+
 def web_login(s: Settings) -> WeChatWebLogin:
     """WeChat web OAuth (snsapi_base) of the official account, for the H5 pages."""
     redirect_uri = f"{s.public_url.rstrip('/')}/h5/oauth/callback"
     return WeChatWebLogin(
-        s.wechat_oa_appid, s.wechat_oa_secret, s.wechat_api_base, s.wechat_oauth_base, redirect_uri
+        s.wechat_oa_appid,
+        s.wechat_oa_secret,
+        s.wechat_api_base,
+        s.wechat_oauth_base,
+        redirect_uri,
+        PooledHttp(LOGIN_TIMEOUT_S),
     )
 
 
-def identity(s: Settings, client: redis.Redis) -> PlatformIdentity:
-    """Every platform's login. The WeChat login client shares the one token store (client)."""
-    wechat = WeChatLogin(s.wechat_mp_appid, s.wechat_mp_secret, s.wechat_api_base, client)
+def identity(s: Settings) -> PlatformIdentity:
+    """Every platform's login, each on the process's pooled HTTP client (adapters/http_pool)."""
+    wechat = WeChatLogin(
+        s.wechat_mp_appid, s.wechat_mp_secret, s.wechat_api_base, PooledHttp(LOGIN_TIMEOUT_S)
+    )
     return PlatformIdentity(
         {
             platforms.WECHAT: wechat,
-            platforms.ALIPAY: AlipayLogin(alipay_app(s, timeout_s=3.0)),
+            platforms.ALIPAY: AlipayLogin(alipay_app(s, timeout_s=LOGIN_TIMEOUT_S)),
             platforms.WECHAT_OA: web_login(s),
         }
     )
