@@ -47,6 +47,10 @@ lint: setup
 bench: setup
 	$(PY) -m bench
 
+## gunicorn's worker class, processes and threads by measurement (docs/scaling.md), about 3 minutes
+bench-sweep: setup
+	$(PY) -m bench.sweep
+
 ## the same run with py-spy on the API and the workers: bench/results/profile/summary.txt
 bench-profile: setup
 	$(PY) -m bench --profile bench/results/profile

@@ -32,7 +32,25 @@ PARTNER_SECONDS = Histogram(
     buckets=(0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2, 3, 5, 10),
 )
 PARTNER_ERRORS = Counter("yzt_partner_errors_total", "Partner calls without an answer", ["partner"])
+BATCH_QUERIES = Histogram(
+    "yzt_partner_batch_queries",
+    "Queries per batch request to a partner",
+    ["partner"],
+    buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500),
+)
+BATCH_WAIT_SECONDS = Histogram(
+    "yzt_partner_batch_wait_seconds",
+    "How long the first query of a batch waited in its partner's window",
+    ["partner"],
+    buckets=(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25),
+)
 CODE_RESULTS = {202: "sent", 429: "refused", 503: "failed"}
+
+
+def observe_batch(partner: str, queries: int, wait_s: float) -> None:
+    """A batch request left: its size, and its oldest query's time in the window."""
+    BATCH_QUERIES.labels(partner).observe(queries)
+    BATCH_WAIT_SECONDS.labels(partner).observe(wait_s)
 
 
 class PrometheusMetrics:

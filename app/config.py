@@ -112,6 +112,10 @@ class Settings:
     partner_timeout_s: float = 3.0
     partner_attempts: int = 3
     query_deadline_s: float = 20.0
+    # partner micro-batching (docs/partner-protocol.md): how long a query waits for others to
+    # share a batch request, for the partners whose registry entry has `batch`; off: one by one
+    partner_batching: bool = True
+    partner_batch_window_ms: float = 5.0
     breaker_threshold: int = 5  # consecutive failed calls that open a partner's breaker
     breaker_cooldown_s: float = 30.0  # open this long, then half-open: one probe at a time
     partner_secrets: Mapping[str, str] = field(default_factory=dict)
@@ -187,6 +191,9 @@ class Settings:
             self._check_production_secrets()
         if self.code_max_attempts < 1 or self.code_ttl_s < 30:
             raise ConfigError("code settings are out of range")
+        if not 0 <= self.partner_batch_window_ms <= 1000:
+            # the window is latency every batched query may pay: milliseconds, not seconds
+            raise ConfigError("PARTNER_BATCH_WINDOW_MS must be from 0 to 1000")
         if self.redis_url.startswith("redis+cluster://") and not self.broker_url.startswith("amqp"):
             # Dramatiq's Redis broker needs one Redis: its scripts touch keys across slots
             raise ConfigError("with a Redis Cluster, set BROKER_URL to RabbitMQ (amqp://…)")

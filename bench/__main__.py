@@ -134,6 +134,7 @@ async def run(args: argparse.Namespace, stack: BenchStack, sampler: Sampler) -> 
             f"(the measured saturation: {saturation:.0f}/s)"
         )
         cpu_before = sampler.cpu_seconds()
+        traffic_before = await client.traffic()
         run_start = time.time()
         offered = await open_loop(sustained, rate, client.submit)
         done = await results_for(client, sustained, args.drain_timeout_s)
@@ -148,10 +149,11 @@ async def run(args: argparse.Namespace, stack: BenchStack, sampler: Sampler) -> 
         figures["cpu_ms_per_query_by_part"] = per_item_ms(cpu_before, cpu_after, completed)
         figures.update(journey_figures(journey))
         figures["timeline"] = timeline(sustained, done, run_start)
+        by_service, by_partner = audit_durations_ms(stack, run_start)
         figures["worker_duration_p50_ms"] = {
-            service: percentile(durations, 50)
-            for service, durations in audit_durations_ms(stack, run_start).items()
+            service: percentile(durations, 50) for service, durations in by_service.items()
         }
+        figures.update(partner_figures(traffic_before, await client.traffic(), by_partner))
     if profiles:
         print(profiles.stop(), flush=True)
     return figures
@@ -162,6 +164,33 @@ def per_item_ms(before: dict[str, float], after: dict[str, float], items: int) -
     the sandbox (the partners' side)."""
     parts = ("ours", "api", "worker", "redis", "broker", "sandbox")
     return {part: round(1000 * (after[part] - before[part]) / max(1, items), 2) for part in parts}
+
+
+def partner_figures(
+    before: dict[str, dict[str, int]],
+    after: dict[str, dict[str, int]],
+    calls_ms: dict[str, list[float]],
+) -> dict[str, Any]:
+    """Per partner, over the sustained phase: requests and queries (their ratio is the mean
+    batch), and a call's p50 and p99 as a query saw it, batch window included. Partners
+    without a batch endpoint, asked one by one in the same run, are the window's baseline."""
+    zero = {"requests": 0, "queries": 0}
+    partners: dict[str, dict[str, float]] = {}
+    for name in sorted(after):
+        if not name.startswith("partners/"):
+            continue
+        partner = name.removeprefix("partners/")
+        was, now = before.get(name, zero), after[name]
+        sent, queries = now["requests"] - was["requests"], now["queries"] - was["queries"]
+        calls = calls_ms.get(partner, [])
+        partners[partner] = {
+            "requests": sent,
+            "queries": queries,
+            "mean_batch": round(queries / sent, 2) if sent else 0.0,
+            "call_p50_ms": percentile(calls, 50),
+            "call_p99_ms": percentile(calls, 99),
+        }
+    return {"partners": partners}
 
 
 JOURNEY = {"login": 1, "code": 1, "submit": 1, "poll": 2, "worker_run": 1}  # step: times
@@ -250,6 +279,11 @@ def parse(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     parser.add_argument(
+        "--no-batch",
+        action="store_true",
+        help="PARTNER_BATCHING=0: every partner asked one query at a time (the A/B baseline)",
+    )
+    parser.add_argument(
         "--profile",
         type=Path,
         default=None,
@@ -273,6 +307,7 @@ def main(argv: list[str]) -> int:
             args.worker_processes,
             args.worker_threads,
             args.broker,
+            batching=not args.no_batch,
         )
         say("starting the stack (own Redis, sandbox, gunicorn, Dramatiq)")
         stack.start()

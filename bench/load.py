@@ -209,6 +209,12 @@ class Client:
         url = f"{self.api}/api/v1/queries/{person.ticket}"
         return await self.status("GET", url, headers=self.auth(person))
 
+    async def traffic(self) -> dict[str, dict[str, int]]:
+        """The sandbox's counters: requests, queries and connections per emulated partner."""
+        async with self.http.get(f"{self.sandbox}/_sandbox/traffic") as response:
+            partners: dict[str, dict[str, int]] = (await response.json())["partners"]
+            return partners
+
     async def all_sms(self) -> list[dict[str, Any]]:
         """Every SMS so far. Only the new ones cross the wire (the sandbox's `since` cursor): a
         poller asking for all of them twice a second would load the sandbox it measures."""

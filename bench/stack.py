@@ -31,6 +31,9 @@ class BenchStack:
         worker_processes: int,
         worker_threads: int,
         broker_url: str = "",
+        batching: bool = True,
+        web_threads: int = 0,
+        web_worker_class: str = "",
     ) -> None:
         self.workdir = workdir
         self.ports = {"PORT": free_port(), "SANDBOX_PORT": free_port(), "REDIS": free_port()}
@@ -49,6 +52,8 @@ class BenchStack:
                 "SANDBOX_ACCESS_LOG": "0",
                 "SANDBOX_KEYS_DIR": str(workdir / "keys"),
                 "WEB_CONCURRENCY": str(web_workers),
+                **({"GUNICORN_THREADS": str(web_threads)} if web_threads else {}),
+                **({"GUNICORN_WORKER_CLASS": web_worker_class} if web_worker_class else {}),
                 "WORKER_PROCESSES": str(worker_processes),
                 "WORKER_THREADS": str(worker_threads),
                 # The bench plays thousands of people from one IP: lift the abuse limits.
@@ -62,6 +67,7 @@ class BenchStack:
                 "CODE_TTL_S": "900",
                 "SMS_TEMPLATES_FILE": str(fifteen_minute_templates(workdir)),
                 **({"BROKER_URL": broker_url} if broker_url else {}),
+                "PARTNER_BATCHING": "1" if batching else "0",
             }
         )
         metrics_dir(self.env, workdir)
@@ -127,19 +133,27 @@ def redis_used_memory(stack: BenchStack) -> int:
     return int(client.info("memory")["used_memory"])
 
 
-def audit_durations_ms(stack: BenchStack, since: float) -> dict[str, list[float]]:
-    """The workers' own time per query (begin to finish, from the audit stream), by service,
-    for queries finished after `since`: what the latency is made of, besides the queue."""
+def audit_durations_ms(
+    stack: BenchStack, since: float
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """From the audit stream, for queries finished after `since`: the workers' own time per
+    query (begin to finish) by service, and each partner call's time (its batch window
+    included) by partner: what the latency is made of, besides the queue."""
+    import json
+
     import redis
 
     from adapters.redis.keys import audit_stream
 
     client = redis.Redis.from_url(stack.env["REDIS_URL"], decode_responses=True)
     entries: Any = client.xrange(audit_stream(), min=f"{int(since * 1000)}-0")
-    found: dict[str, list[float]] = {}
+    by_service: dict[str, list[float]] = {}
+    by_partner: dict[str, list[float]] = {}
     for _, fields in entries:
-        found.setdefault(fields["service"], []).append(float(fields["duration_ms"]))
-    return found
+        by_service.setdefault(fields["service"], []).append(float(fields["duration_ms"]))
+        for partner, ms in json.loads(fields.get("timings_ms") or "{}").items():
+            by_partner.setdefault(partner, []).append(float(ms))
+    return by_service, by_partner
 
 
 __all__ = ["BenchStack", "audit_durations_ms", "redis_used_memory", "wait_for_port"]

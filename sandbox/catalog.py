@@ -27,6 +27,11 @@ class Catalog:
     companies: dict[str, frozenset[str]]  # company id -> its product ids
     sms_signature: str
     sms_templates: dict[str, SmsTemplate]  # sandbox template code -> template
+    batch: dict[str, int]  # partner id -> most queries per batch request; absent: no batch
+
+    @property
+    def partners(self) -> frozenset[str]:
+        return frozenset(self.operators) | frozenset(self.companies)
 
     @property
     def products(self) -> frozenset[str]:
@@ -54,6 +59,11 @@ def load_catalog(providers_path: Path, templates_path: Path) -> Catalog:
         str(c["id"]): frozenset(str(p["id"]) for p in c.get("products", []))
         for c in providers["companies"]
     }
+    batch = {
+        str(entry["id"]): int(entry["batch"])
+        for entry in (*providers["operators"], *providers["companies"])
+        if entry.get("batch")
+    }
     raw_templates = _load_yaml(templates_path)
     templates: dict[str, SmsTemplate] = {}
     for name, spec in raw_templates["templates"].items():
@@ -66,4 +76,5 @@ def load_catalog(providers_path: Path, templates_path: Path) -> Catalog:
         companies=companies,
         sms_signature=str(raw_templates.get("signature", "")),
         sms_templates=templates,
+        batch=batch,
     )

@@ -48,12 +48,17 @@ async def read_json_object(request: web.Request) -> dict[str, Any] | None:
     return parse_object(await request.read())
 
 
-async def emulate_partner(request: web.Request, partner: str) -> web.Response | None:
-    """Base latency, then the partner's fault. An answer to send instead, or None to go on."""
+async def emulate_partner(
+    request: web.Request, partner: str, queries: int = 1
+) -> web.Response | None:
+    """Base latency, then the partner's fault. An answer to send instead, or None to go on.
+    queries: how many the request carries (a batch's), for the traffic counters."""
     app = request.app
-    count_traffic(request, partner)
+    count_traffic(request, partner, queries)
     await asyncio.sleep(app[SETTINGS].latency_ms / 1000)
     fault = app[STATE].fault(partner)
+    if fault.phones:  # a fault of some queries only: the partner's handler applies it
+        return None
     if fault.mode == "slow":
         await asyncio.sleep(fault.latency_ms / 1000)
     elif fault.mode == "error" or (fault.mode == "flapping" and app[STATE].flaps(partner)):

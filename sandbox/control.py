@@ -108,7 +108,13 @@ async def put_fault(request: web.Request) -> web.Response:
         return _bad("mode must be one of " + ", ".join(modes))
     if not _is_count(latency_ms):
         return _bad("latency_ms must be a non-negative integer")
-    request.app[STATE].set_fault(partner, Fault(mode=mode, latency_ms=latency_ms))
+    phones = body.get("phones", [])
+    if not isinstance(phones, list) or not all(isinstance(p, str) and p for p in phones):
+        return _bad("phones must be a list of numbers")
+    if phones and (mode != "error" or partner not in request.app[CATALOG].partners):
+        return _bad("phones go with mode error, on an operator or a company")
+    fault = Fault(mode=mode, latency_ms=latency_ms, phones=frozenset(phones))
+    request.app[STATE].set_fault(partner, fault)
     return no_content()
 
 

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
 
-from sandbox.common import CATALOG, SETTINGS, STATE, emulate_partner, json_response, parse_object
+from sandbox.common import (
+    CATALOG,
+    SETTINGS,
+    STATE,
+    emulate_partner,
+    json_response,
+    parse_object,
+)
 from sandbox.signing import check_signed
 from sandbox.state import IN_SERVICE, SandboxState
 
@@ -59,6 +67,40 @@ def accounts_count(state: SandboxState, products: frozenset[str], body: dict[str
 
 Handler = Callable[[web.Request], Awaitable[web.Response]]
 Operation = Callable[[web.Request, str, dict[str, Any]], Answer]
+UNAVAILABLE: Answer = (500, {"error": "injected"})
+REF = re.compile(r"^[0-9A-Za-z_-]{1,32}$")
+
+
+def _known(request: web.Request, kind: str, partner: str) -> bool:
+    catalog = request.app[CATALOG]
+    known = set(catalog.operators) if kind in ("operator", "any") else set()
+    if kind in ("company", "any"):
+        known |= set(catalog.companies)
+    return partner in known
+
+
+async def _signed_body(
+    request: web.Request, partner: str, queries: int = 1
+) -> dict[str, Any] | web.Response:
+    """After the emulated latency and faults, the signature: the body, or the answer to send."""
+    injected = await emulate_partner(request, partner, queries)
+    if injected is not None:
+        return injected
+    signed = await check_signed(request, partner, request.app[SETTINGS].partner_secret(partner))
+    if isinstance(signed, web.Response):
+        return signed
+    body = parse_object(signed)
+    if body is None:
+        return json_response({"error": "bad_request"}, status=400)
+    return body
+
+
+def _one(request: web.Request, partner: str, answer: Operation, body: dict[str, Any]) -> Answer:
+    """One query's answer, unless a fault scoped to its number fails it."""
+    fault = request.app[STATE].fault(partner)
+    if fault.phones and fault.mode == "error" and body.get("phone") in fault.phones:
+        return UNAVAILABLE
+    return answer(request, partner, body)
 
 
 def _partner_endpoint(kind: str, answer: Operation) -> Handler:
@@ -66,23 +108,52 @@ def _partner_endpoint(kind: str, answer: Operation) -> Handler:
 
     async def handler(request: web.Request) -> web.Response:
         partner = request.match_info["partner"]
-        catalog = request.app[CATALOG]
-        known = set(catalog.operators) if kind in ("operator", "any") else set()
-        if kind in ("company", "any"):
-            known |= set(catalog.companies)
-        if partner not in known:
+        if not _known(request, kind, partner):
             return json_response({"error": "unknown_partner"}, status=404)
-        injected = await emulate_partner(request, partner)
-        if injected is not None:
-            return injected
-        signed = await check_signed(request, partner, request.app[SETTINGS].partner_secret(partner))
-        if isinstance(signed, web.Response):
-            return signed
-        body = parse_object(signed)
-        if body is None:
-            return json_response({"error": "bad_request"}, status=400)
-        status, data = answer(request, partner, body)
+        body = await _signed_body(request, partner)
+        if isinstance(body, web.Response):
+            return body
+        status, data = _one(request, partner, answer, body)
         return json_response(data, status=status)
+
+    return handler
+
+
+def _batch_endpoint(kind: str, answer: Operation) -> Handler:
+    """The same operation for up to the partner's batch size of queries, each with its `ref`;
+    each answered on its own: its answer, or {"ref", "error"} (docs/partner-protocol.md)."""
+
+    async def handler(request: web.Request) -> web.Response:
+        partner = request.match_info["partner"]
+        if not _known(request, kind, partner):
+            return json_response({"error": "unknown_partner"}, status=404)
+        limit = request.app[CATALOG].batch.get(partner, 0)
+        if not limit:  # like a partner that never built the endpoint
+            return json_response({"error": "no_batch_endpoint"}, status=404)
+        peek = parse_object(await request.read()) or {}  # counted even when a fault answers
+        carried = peek.get("queries")
+        body = await _signed_body(
+            request, partner, len(carried) if isinstance(carried, list) else 1
+        )
+        if isinstance(body, web.Response):
+            return body
+        queries = body.get("queries")
+        if not isinstance(queries, list) or not 1 <= len(queries) <= limit:
+            return json_response({"error": "bad_request", "max_queries": limit}, status=400)
+        refs = [q.get("ref") if isinstance(q, dict) else None for q in queries]
+        well_formed = all(isinstance(r, str) and REF.match(r) for r in refs)
+        if not well_formed or len(set(refs)) != len(refs):  # each query's own, once
+            return json_response({"error": "bad_request", "detail": "refs"}, status=400)
+        answers = []
+        for query in queries:
+            item = {k: v for k, v in query.items() if k != "ref"}
+            status, data = _one(request, partner, answer, item)
+            if status == 200:
+                answers.append({"ref": query["ref"], **data})
+            else:
+                error = "unavailable" if status >= 500 else "bad_request"
+                answers.append({"ref": query["ref"], "error": error})
+        return json_response({"answers": answers})
 
     return handler
 
@@ -105,7 +176,11 @@ def _accounts(request: web.Request, partner: str, body: dict[str, Any]) -> Answe
 
 def add_routes(app: web.Application) -> None:
     prefix = "/partners/{partner}/v1"
-    app.router.add_post(f"{prefix}/cards/query", _partner_endpoint("operator", _cards))
-    app.router.add_post(f"{prefix}/owner/verify", _partner_endpoint("operator", _owner))
-    app.router.add_post(f"{prefix}/accounts/count", _partner_endpoint("company", _accounts))
+    for path, kind, operation in (
+        ("cards/query", "operator", _cards),
+        ("owner/verify", "operator", _owner),
+        ("accounts/count", "company", _accounts),
+    ):
+        app.router.add_post(f"{prefix}/{path}", _partner_endpoint(kind, operation))
+        app.router.add_post(f"{prefix}/{path}/batch", _batch_endpoint(kind, operation))
     app.router.add_post(f"{prefix}/ping", _partner_endpoint("any", _ping))

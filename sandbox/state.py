@@ -43,6 +43,9 @@ class Person:
 class Fault:
     mode: str = "ok"
     latency_ms: int = 0
+    # only the queries about these numbers fail ("error"); each is one query of a batch, or a
+    # single request. Empty: the fault applies to every request.
+    phones: frozenset[str] = frozenset()
 
 
 @dataclass

@@ -63,13 +63,22 @@ class Sandbox:
         assert r.status_code == 200, r.text
         return r.json()["messages"]
 
-    def fault(self, partner: str, mode: str, latency_ms: int = 0) -> None:
-        r = self.http.put(
-            f"{self.url}/_sandbox/faults/{partner}",
-            json={"mode": mode, "latency_ms": latency_ms},
-            timeout=5,
-        )
+    def fault(
+        self, partner: str, mode: str, latency_ms: int = 0, phones: list[str] | None = None
+    ) -> None:
+        """A fault of the partner; with phones, only the queries about those numbers fail."""
+        body: dict[str, Any] = {"mode": mode, "latency_ms": latency_ms}
+        if phones is not None:
+            body["phones"] = phones
+        r = self.http.put(f"{self.url}/_sandbox/faults/{partner}", json=body, timeout=5)
         assert r.status_code == 204, r.text
+
+    def traffic(self) -> dict[str, dict[str, int]]:
+        """Per emulated partner: requests, queries and client connections so far."""
+        r = self.http.get(f"{self.url}/_sandbox/traffic", timeout=5)
+        assert r.status_code == 200, r.text
+        partners: dict[str, dict[str, int]] = r.json()["partners"]
+        return partners
 
     def frequency(self, enabled: bool, **limits: int) -> None:
         """Each provider's per-number limits (off by default); `tencent_daily=10` overrides one."""

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 BASIC_OPERATORS = ("cmcc", "cucc", "ctcc", "cbn")
 MVNO_GROUP = "mvno"
 MVNO_SHORT_NAME = "转售企业"
+MAX_BATCH = 500  # queries in one batch request: a bound on the body and on one failure's reach
 
 
 class RegistryError(ValueError):
@@ -23,6 +24,8 @@ class Partner:
     name: str
     endpoint: str
     secret_env: str
+    # the most queries one batch request may carry; 0: no batch endpoint
+    batch: int = field(default=0, kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,7 @@ def load_registry(data: Mapping[str, Any], include_sandbox_only: bool) -> Regist
                 kind=o["kind"],
                 endpoint=o["endpoint"],
                 secret_env=o["secret_env"],
+                batch=o.get("batch", 0),
             )
             for o in data["operators"]
             if include_sandbox_only or not o.get("sandbox_only")
@@ -89,6 +93,7 @@ def load_registry(data: Mapping[str, Any], include_sandbox_only: bool) -> Regist
                 name=c["name"],
                 endpoint=c["endpoint"],
                 secret_env=c["secret_env"],
+                batch=c.get("batch", 0),
                 products=tuple(Product(p["id"], p["name"]) for p in c["products"]),
             )
             for c in data["companies"]
@@ -115,5 +120,9 @@ def _check(registry: Registry) -> None:
     missing = set(BASIC_OPERATORS) - {o.id for o in registry.operators}
     if missing:
         raise RegistryError(f"basic operators missing: {sorted(missing)}")
+    for partner in registry.partners:
+        batch = partner.batch
+        if not isinstance(batch, int) or isinstance(batch, bool) or not 0 <= batch <= MAX_BATCH:
+            raise RegistryError(f"{partner.id}: batch must be a whole number from 0 to {MAX_BATCH}")
     if not all(c.products for c in registry.companies):
         raise RegistryError("every company needs at least one product")

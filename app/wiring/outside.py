@@ -6,6 +6,7 @@ from __future__ import annotations
 import aiohttp
 import redis
 
+from adapters import metrics
 from adapters.alipay_app import AlipayApp
 from adapters.http_pool import PooledHttp
 from adapters.identity import AlipayLogin, PlatformIdentity, WeChatLogin
@@ -149,4 +150,8 @@ def partner_client(settings: Settings, session: aiohttp.ClientSession) -> Partne
         secret_of=lambda p: settings.partner_secret(p.id, p.secret_env),
         timeout_s=settings.partner_timeout_s,
         attempts=settings.partner_attempts,
+        batch_window_s=settings.partner_batch_window_ms / 1000
+        if settings.partner_batching
+        else None,
+        observe_batch=metrics.observe_batch,
     )

@@ -40,3 +40,22 @@ def test_bench_runs_with_tiny_numbers(tmp_path):
         "worker_run",
     }
     assert list(tmp_path.glob("bench-*.png"))
+
+
+def test_the_gunicorn_sweep_runs_with_tiny_numbers(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.sweep", "--tiny", "--out", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    (result,) = tmp_path.glob("sweep-*.json")
+    rows = json.loads(result.read_text())
+    assert [(r["processes"], r["threads"]) for r in rows] == [(2, 1), (2, 2)]
+    for row in rows:
+        for loop in ("poll", "code", "login"):
+            assert row[loop]["rps"] > 0 and row[loop]["errors"] == 0, row
+    assert "| gthread | 2 × 2 |" in done.stdout

@@ -260,3 +260,138 @@ def test_reset_forgets_faults(live: LiveSandbox) -> None:
     set_fault(live, "cmcc", "error")
     assert requests.post(live.url("/_sandbox/reset"), timeout=5).status_code == 204
     assert partner_post(live, "cmcc", "cards/query", CARDS_BODY).status_code == 200
+
+
+# --- batch endpoints (docs/partner-protocol.md, "Batches") ----------------------------------
+
+
+def traffic(live: LiveSandbox) -> dict[str, dict[str, int]]:
+    partners: dict[str, dict[str, int]] = requests.get(
+        live.url("/_sandbox/traffic"), timeout=5
+    ).json()["partners"]
+    return partners
+
+
+def test_a_batch_answers_each_query_by_its_ref(live: LiveSandbox) -> None:
+    put_person(live, ID_A, "张三", [("cmcc", "13800138000", "active")])
+    queries = [
+        {"ref": "b", "id_number": ID_A, "name": "张三", "phone": "13800138000"},
+        {"ref": "a", "id_number": ID_B, "name": "李四", "phone": "13900139000"},
+        {"ref": "c", "id_number": ID_A, "name": "张三"},  # no phone: this query alone is bad
+    ]
+    response = partner_post(live, "cmcc", "cards/query/batch", {"queries": queries})
+    assert response.status_code == 200
+    assert response.json() == {
+        "answers": [
+            {
+                "ref": "b",
+                "cards": [{"status": "active", "last4": "8000"}],
+                "phone_status": "active",
+            },
+            {"ref": "a", "cards": [], "phone_status": "none"},
+            {"ref": "c", "error": "bad_request"},
+        ]
+    }
+    assert traffic(live)["partners/cmcc"] == {"requests": 1, "queries": 3, "connections": 1}
+
+
+def test_owner_and_accounts_batches(live: LiveSandbox) -> None:
+    put_person(live, ID_A, "张三", [("ctcc", "13800138000", "active")])
+    owner = partner_post(
+        live,
+        "ctcc",
+        "owner/verify/batch",
+        {"queries": [{"ref": "1", "phone": "13800138000", "id_last6": ID_A[-6:].lower()}]},
+    )
+    assert owner.json() == {
+        "answers": [{"ref": "1", "phone_status": "active", "id_last6_match": True}]
+    }
+    requests.put(live.url("/_sandbox/phones/13800138000/accounts"), json={"wechat": 2}, timeout=5)
+    counts = partner_post(
+        live,
+        "tencent",
+        "accounts/count/batch",
+        {"queries": [{"ref": "x", "phone": "13800138000", "products": ["wechat", "qq"]}]},
+    )
+    assert counts.json() == {"answers": [{"ref": "x", "counts": {"wechat": 2, "qq": 0}}]}
+
+
+def test_a_partner_without_batches_has_no_batch_endpoint(live: LiveSandbox) -> None:
+    for partner, op in (("vno2", "cards/query/batch"), ("meituan", "accounts/count/batch")):
+        response = partner_post(live, partner, op, {"queries": [{"ref": "1", "phone": "1"}]})
+        assert (response.status_code, response.json()) == (404, {"error": "no_batch_endpoint"})
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"queries": []},
+        {"queries": {"ref": "1"}},
+        {"queries": [{"phone": "13800138000", "id_last6": "31002X"}]},  # no ref
+        {"queries": [{"ref": "1", "phone": "1", "id_last6": "1"}] * 2},  # the same ref twice
+        {"queries": [{"ref": "a b", "phone": "1", "id_last6": "1"}]},
+        {"queries": [{"ref": str(i), "phone": "1", "id_last6": "1"} for i in range(51)]},
+    ],
+)
+def test_a_malformed_batch_is_refused_whole(live: LiveSandbox, body: object) -> None:
+    response = partner_post(live, "cmcc", "owner/verify/batch", body)
+    assert response.status_code == 400 and response.json()["error"] == "bad_request"
+
+
+def test_a_batch_is_signed_like_any_request(live: LiveSandbox) -> None:
+    path = "/partners/cmcc/v1/cards/query/batch"
+    body = {"queries": [{"ref": "1", **CARDS_BODY}]}
+    response = signed_post(live, path, body, partner_secret("cucc"))
+    assert (response.status_code, response.json()) == (401, {"error": "bad_signature"})
+
+
+def test_a_fault_of_some_numbers_fails_only_their_queries(live: LiveSandbox) -> None:
+    response = requests.put(
+        live.url("/_sandbox/faults/cmcc"),
+        json={"mode": "error", "phones": ["13800138000"]},
+        timeout=5,
+    )
+    assert response.status_code == 204
+    queries = [
+        {"ref": "1", "phone": "13800138000", "id_last6": "31002X"},
+        {"ref": "2", "phone": "13900139000", "id_last6": "31002X"},
+    ]
+    batch = partner_post(live, "cmcc", "owner/verify/batch", {"queries": queries})
+    assert batch.json()["answers"] == [
+        {"ref": "1", "error": "unavailable"},
+        {"ref": "2", "phone_status": "none", "id_last6_match": False},
+    ]
+    single = partner_post(
+        live, "cmcc", "owner/verify", {k: v for k, v in queries[0].items() if k != "ref"}
+    )
+    assert single.status_code == 500
+    other = partner_post(
+        live, "cmcc", "owner/verify", {k: v for k, v in queries[1].items() if k != "ref"}
+    )
+    assert other.status_code == 200
+
+
+def test_a_whole_partner_fault_fails_the_whole_batch(live: LiveSandbox) -> None:
+    set_fault(live, "cmcc", "error")
+    response = partner_post(
+        live,
+        "cmcc",
+        "owner/verify/batch",
+        {"queries": [{"ref": "1", "phone": "1", "id_last6": "1"}]},
+    )
+    assert response.status_code == 500
+    assert traffic(live)["partners/cmcc"]["queries"] == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"mode": "error", "phones": "13800138000"},
+        {"mode": "error", "phones": [1]},
+        {"mode": "slow", "phones": ["13800138000"]},
+    ],
+)
+def test_a_fault_of_some_numbers_must_be_well_formed(live: LiveSandbox, body: object) -> None:
+    response = requests.put(live.url("/_sandbox/faults/cmcc"), json=body, timeout=5)
+    assert response.status_code == 400

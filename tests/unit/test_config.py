@@ -47,6 +47,17 @@ def test_a_number_setting_must_be_a_number() -> None:
         Settings.from_env({**PRODUCTION, "CODE_TTL_S": "five minutes"})
 
 
+@pytest.mark.parametrize("window", ["-1", "1001"])
+def test_the_batch_window_is_milliseconds(window: str) -> None:
+    with pytest.raises(ConfigError, match="PARTNER_BATCH_WINDOW_MS"):
+        Settings.from_env({"SANDBOX": "1", "PARTNER_BATCH_WINDOW_MS": window})
+
+
+def test_batching_can_be_turned_off() -> None:
+    s = Settings.from_env({"SANDBOX": "1", "PARTNER_BATCHING": "0"})
+    assert s.partner_batching is False and s.partner_batch_window_ms == 5.0
+
+
 def deploy_example_secret() -> str:
     text = (ROOT / "deploy" / "yzt.env.example").read_text(encoding="utf-8")
     return next(

@@ -84,11 +84,21 @@ def _broken(mutate: Any) -> dict[str, Any]:
         (lambda d: d["companies"][0].update(products=[]), "at least one product"),
         (lambda d: d["companies"][0].pop("endpoint"), "missing"),
         (lambda d: d.pop("operators"), "missing"),
+        (lambda d: d["operators"][0].update(batch=-1), "batch must be"),
+        (lambda d: d["companies"][0].update(batch="50"), "batch must be"),
+        (lambda d: d["companies"][0].update(batch=True), "batch must be"),
+        (lambda d: d["operators"][0].update(batch=501), "batch must be"),
     ],
 )
 def test_registry_flaws_are_refused(mutate: Any, message: str) -> None:
     with pytest.raises(RegistryError, match=message):
         load_registry(_broken(mutate), include_sandbox_only=True)
+
+
+def test_the_registry_says_which_partners_take_batches() -> None:
+    batches = {p.id: p.batch for p in REG.partners}
+    assert batches["cmcc"] == batches["tencent"] == 50
+    assert batches["vno2"] == batches["meituan"] == 0  # no batch endpoint: one by one
 
 
 def test_missing_basic_operator_when_it_is_sandbox_only() -> None:
