@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime
+import signal
 import sys
 import tempfile
 import time
@@ -299,6 +300,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str]) -> int:
     args = parse(argv)
+    # a kill (SIGTERM) unwinds like Ctrl-C, so the stack's processes are stopped, not orphaned
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     with tempfile.TemporaryDirectory(prefix="yzt-bench-") as workdir:
         stack = BenchStack(
             Path(workdir),

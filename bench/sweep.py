@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import signal
 import sys
 import tempfile
 import time
@@ -138,6 +139,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     parser.add_argument("--tiny", action="store_true", help="two configurations, one second")
     args = parser.parse_args(argv)
+    # a kill (SIGTERM) unwinds like Ctrl-C, so the stack's processes are stopped, not orphaned
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     configs = CONFIGS[:2] if args.tiny else CONFIGS
     if args.tiny:
         args.seconds, args.concurrency = 1, 8
