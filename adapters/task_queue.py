@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from uuid import uuid4
+
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 
@@ -40,20 +43,46 @@ def build_broker(redis_url: str, broker_url: str = "") -> dramatiq.Broker:
     return redis_broker(redis_url)
 
 
+@dataclass(frozen=True)
+class InlineTask:
+    """A run_query message, encoded as Dramatiq's Redis broker stores it, for a state script on
+    the same Redis to queue in its own step: HSET <messages> <id> <body>, RPUSH <queue> <id>
+    (Dramatiq's dispatch.lua does the same for "enqueue")."""
+
+    queue_key: str
+    messages_key: str
+    message_id: str
+    body: bytes
+    message: dramatiq.Message[None]
+
+
 class DramatiqQueue:
     def __init__(self, broker: dramatiq.Broker) -> None:
         self._broker = broker
         broker.declare_queue(QUEUE)
 
     def enqueue_run_query(self, ticket_id: str) -> None:
-        message: dramatiq.Message[None] = dramatiq.Message(
-            queue_name=QUEUE,
-            actor_name=RUN_QUERY,
-            args=(ticket_id,),
-            kwargs={"request_id": logs.request_id.get()},
-            options={},
+        self._broker.enqueue(_run_query_message(ticket_id))
+
+    @property
+    def inline(self) -> bool:
+        """Whether a script on the state Redis may queue tasks itself (the Redis broker)."""
+        return isinstance(self._broker, RedisBroker)
+
+    def inline_run_query(self, ticket_id: str) -> InlineTask:
+        """What RedisBroker.enqueue would write, with its middleware's before_enqueue run."""
+        message = _run_query_message(ticket_id).copy(options={"redis_message_id": str(uuid4())})
+        self._broker.emit_before("enqueue", message, None)
+        return InlineTask(
+            queue_key=f"{NAMESPACE}:{QUEUE}",
+            messages_key=f"{NAMESPACE}:{QUEUE}.msgs",
+            message_id=message.options["redis_message_id"],
+            body=message.encode(),
+            message=message,
         )
-        self._broker.enqueue(message)
+
+    def inline_queued(self, task: InlineTask) -> None:
+        self._broker.emit_after("enqueue", task.message, None)
 
     def schedule_run_query(self, ticket_id: str, attempt: int, token: str, delay_s: float) -> None:
         """The broker holds the message until it is due (Redis: its delay queue; RabbitMQ: a
@@ -77,3 +106,13 @@ class DramatiqQueue:
             return waiting, max(0, held - waiting)
         counts = self._broker.get_queue_message_counts(QUEUE)  # type: ignore[attr-defined]
         return int(counts[0]), 0
+
+
+def _run_query_message(ticket_id: str) -> dramatiq.Message[None]:
+    return dramatiq.Message(
+        queue_name=QUEUE,
+        actor_name=RUN_QUERY,
+        args=(ticket_id,),
+        kwargs={"request_id": logs.request_id.get()},
+        options={},
+    )

@@ -25,6 +25,7 @@ class CodeCheck:
     outcome: CodeCheckOutcome
     attempts_left: int = 0  # with MISMATCH
     retry_after: int = 0  # with LIMITED
+    enqueued: bool = False  # with OK: the store also queued the ticket's task, in the same step
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,8 @@ class SubmitQuery:
             raise CodeExpired()
         if check.outcome is CodeCheckOutcome.MISMATCH:
             raise CodeMismatch(check.attempts_left)
-        self.enqueue(ticket)
+        if not check.enqueued:  # else the code's redemption queued the task too (one round trip)
+            self.enqueue(ticket)
         log.info("query accepted", extra={"ticket": ticket.id, "service": form.service})
         # The same answer whatever the partners will say: no oracle.
         message = f"查询已受理,结果将通过短信发送至{ticket.phone_masked}"

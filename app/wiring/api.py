@@ -48,7 +48,8 @@ class ApiServices:
 
 def build_api(settings: Settings) -> ApiServices:
     clock, hasher = SystemClock(), KeyedHasher(settings.secret_key.encode())
-    state = build_state(settings, clock)
+    queue = DramatiqQueue(build_broker(settings.redis_url, settings.broker_url))
+    state = build_state(settings, clock, queue)
     registry = files.registry(settings)
     guidance = files.guidance(settings, registry)
     sessions = Sessions(
@@ -56,7 +57,6 @@ def build_api(settings: Settings) -> ApiServices:
         clock,
         settings.session_ttl_s,
     )
-    queue = DramatiqQueue(build_broker(settings.redis_url, settings.broker_url))
     sms = outside.sms_gateway(settings, files.templates(settings))
     return ApiServices(
         settings=settings,

@@ -17,6 +17,7 @@ from adapters.redis.limits import RedisRateLimits
 from adapters.redis.liveness import RedisLiveness
 from adapters.redis.seen_messages import RedisSeenMessages
 from adapters.redis.tickets import RedisTickets
+from adapters.task_queue import DramatiqQueue
 from app.config import Settings
 from app.ports.runtime import Clock
 from app.services.delivery import KEEP_AFTER_WINDOW_S
@@ -38,7 +39,9 @@ class State:
     seen: RedisSeenMessages
 
 
-def build_state(settings: Settings, clock: Clock) -> State:
+def build_state(settings: Settings, clock: Clock, queue: DramatiqQueue | None = None) -> State:
+    """queue: the API's task queue; on Dramatiq's Redis broker, a redeemed code's script also
+    queues the ticket's task (one round trip for the submit)."""
     client = connect(settings.redis_url, settings.redis_timeout_s)
     return State(
         client=client,
@@ -48,6 +51,7 @@ def build_state(settings: Settings, clock: Clock) -> State:
             code_policy(settings),
             settings.ticket_ttl_s,
             settings.form_ttl_s,
+            queue if queue is not None and queue.inline else None,
         ),
         tickets=RedisTickets(client),
         marks=RedisDeliveryMarks(client),

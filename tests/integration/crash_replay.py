@@ -8,10 +8,13 @@ from typing import Any
 
 import aiohttp
 
+from adapters.clock import SystemClock
 from adapters.redis import keys as redis_keys
 from app.ports.identity import PlatformUser
 from app.services.caller import Caller
+from app.services.queries import SubmitQuery
 from app.wiring.api import ApiServices
+from app.wiring.state import build_state
 from app.wiring.worker import build_run_query
 from tests.integration.flows import phone_cards_person
 
@@ -32,10 +35,17 @@ class HeldQueue:
         return len(self.tickets), 0
 
 
+def holding(api: ApiServices) -> tuple[SubmitQuery, HeldQueue]:
+    """The submit use case with its tasks held back: its own queue, and a code store that does
+    not queue them itself (on the Redis broker, the redemption script would)."""
+    held = HeldQueue()
+    codes = build_state(api.settings, SystemClock()).codes
+    return replace(api.submit_query, queue=held, codes=codes), held
+
+
 def accept_held(api: ApiServices, sandbox: Any, user_id: str) -> tuple[str, dict[str, Any]]:
     """A phone_cards query accepted through the use cases, its task held back: (ticket, form)."""
-    held = HeldQueue()
-    submit = replace(api.submit_query, queue=held)
+    submit, held = holding(api)
     form = phone_cards_person(sandbox)
     caller = Caller(PlatformUser("wechat", user_id), "127.0.0.1")
     api.request_code(caller, form)

@@ -19,7 +19,7 @@ from app.ports.identity import PlatformUser
 from app.services.caller import Caller
 from app.wiring.api import build_api
 from app.wiring.worker import build_run_query
-from tests.integration.crash_replay import HeldQueue
+from tests.integration.crash_replay import holding
 from tests.integration.flows import accounts_person, login, phone_cards_person, request_code
 from tests.integration.flows import submit as submit_via_api
 from tests.processes import start_worker, stop
@@ -34,8 +34,8 @@ def batching(settings: Settings) -> Settings:
 
 def accept_all(settings: Settings, sandbox: Sandbox, forms: list[dict[str, Any]]) -> list[str]:
     """Each form's query accepted through the use cases (each by its own user), tasks held."""
-    api, held = build_api(settings), HeldQueue()
-    submit = replace(api.submit_query, queue=held)
+    api = build_api(settings)
+    submit, held = holding(api)
     for i, form in enumerate(forms):
         caller = Caller(PlatformUser("wechat", f"sbx_batch_{time.time_ns()}_{i}"), "127.0.0.1")
         api.request_code(caller, form)

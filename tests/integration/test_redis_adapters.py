@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -12,10 +13,13 @@ from adapters.redis import connect
 from adapters.redis import keys as redis_keys
 from adapters.redis.codes import RedisCodes
 from adapters.redis.tickets import AUDIT_RETENTION_S, RedisTickets
-from app.domain.codes import CodePolicy
+from adapters.task_queue import NAMESPACE, QUEUE, RUN_QUERY, DramatiqQueue, redis_broker
+from app.domain.codes import CodeCheckOutcome, CodePolicy
 from app.domain.quotas import QuotaPolicy
 from app.domain.tickets import Ticket, TicketEnd, TicketStatus
-from app.ports.state import CodeRequest
+from app.ports.state import CodeRequest, Redemption
+from app.runtime.embedded_redis import free_port, start_redis
+from tests.processes import stop
 
 
 @pytest.fixture
@@ -65,3 +69,53 @@ def test_finishing_a_ticket_that_expired_creates_nothing(client) -> None:
     gone = processing_ticket(tickets, now)  # never created, or expired since
     tickets.finish(gone, TicketEnd(TicketStatus.FAILED, now, False, {}))
     assert not client.exists(redis_keys.ticket(gone.id))
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    """A Redis no worker reads, so a queued task stays where the test can see it."""
+    port = free_port()
+    process = start_redis(port, tmp_path / "redis", persistent=False)
+    yield f"redis://127.0.0.1:{port}/0"
+    stop(process)
+
+
+def test_a_redeemed_code_queues_its_task_in_the_same_script(private_redis) -> None:
+    client, queue = connect(private_redis, 2.0), DramatiqQueue(redis_broker(private_redis))
+    codes = RedisCodes(client, QuotaPolicy(), CodePolicy(), 600, 60, queue)
+    request = code_request(secrets.token_hex(12))
+    codes.issue(request)
+    ticket = processing_ticket(RedisTickets(client), time.time())
+    ticket = replace(ticket, status=TicketStatus.ACCEPTED, owner_h=request.user_h)
+
+    def scripts_run() -> int:
+        return int(client.info("commandstats").get("cmdstat_evalsha", {}).get("calls", 0))
+
+    wrong = Redemption("phone_cards", request.phone_h, "not-the-digest", ticket, b"sealed")
+    assert codes.redeem(wrong).outcome is CodeCheckOutcome.MISMATCH
+    assert client.llen(f"{NAMESPACE}:{QUEUE}") == 0  # a wrong code queues nothing
+    before = scripts_run()
+    check = codes.redeem(Redemption("phone_cards", request.phone_h, "d", ticket, b"sealed"))
+    assert check.outcome is CodeCheckOutcome.OK and check.enqueued
+    assert scripts_run() - before == 1  # the code, the ticket, the form and the task: one call
+    # Dramatiq's own consumer reads the task as if RedisBroker.enqueue had written it
+    consumer = redis_broker(private_redis).consume(QUEUE, prefetch=1, timeout=1000)
+    message = next(m for m in consumer if m is not None)
+    assert (message.actor_name, message.args) == (RUN_QUERY, (ticket.id,))
+    consumer.ack(message)
+    consumer.close()
+
+
+def test_without_a_queue_the_redemption_leaves_the_task_to_the_caller(private_redis) -> None:
+    client = connect(private_redis, 2.0)
+    codes = RedisCodes(client, QuotaPolicy(), CodePolicy(), 600, 60)
+    request = code_request(secrets.token_hex(12))
+    codes.issue(request)
+    ticket = replace(
+        processing_ticket(RedisTickets(client), time.time()),
+        status=TicketStatus.ACCEPTED,
+        owner_h=request.user_h,
+    )
+    check = codes.redeem(Redemption("phone_cards", request.phone_h, "d", ticket, b"sealed"))
+    assert check.outcome is CodeCheckOutcome.OK and not check.enqueued
+    assert client.llen(f"{NAMESPACE}:{QUEUE}") == 0
