@@ -31,6 +31,11 @@ class HeldQueue:
     def depth(self) -> tuple[int, int]:
         return len(self.tickets), 0
 
+    def enqueue_task(
+        self, task: str, key: str, attempt: int = 0, token: str = "", delay_s: float = 0.0
+    ) -> None:
+        raise AssertionError("no report task is queued in these tests")
+
 
 def accept_held(api: ApiServices, sandbox: Any, user_id: str) -> tuple[str, dict[str, Any]]:
     """A phone_cards query accepted through the use cases, its task held back: (ticket, form)."""
