@@ -13,6 +13,7 @@ No key holds a clear identifier: phones, IDs, users and IPs appear as keyed hash
 
 from __future__ import annotations
 
+import base64
 import secrets
 
 PREFIX = "yzt"
@@ -96,9 +97,12 @@ def report_basis(ticket_id: str) -> str:
 
 
 def new_report_id(ticket_id: str) -> str:
-    """A report id (128 random bits, hex) that carries its ticket's bucket, so a report's keys
-    (its record, its SMS markers) live in its ticket's slot."""
-    return ticket_id[:BUCKET_CHARS] + secrets.token_hex(16)
+    """A report id that carries its ticket's bucket, so a report's keys (its record, its SMS
+    markers) live in its ticket's slot, then 128 random bits in lower-case base32: no 0, 1, 8
+    or 9, so no part of it looks like a phone number to the log scrubber, and its last six
+    characters, upper case, make a short reference ({ref}) nobody misreads."""
+    random_part = base64.b32encode(secrets.token_bytes(16)).decode().rstrip("=").lower()
+    return ticket_id[:BUCKET_CHARS] + random_part
 
 
 def report(report_id: str) -> str:

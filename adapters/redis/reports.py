@@ -39,15 +39,28 @@ redis.call('DEL', KEYS[2])
 return 1
 """
 
-# The first run's basis. ARGV: now, the sealed phone ("" for none), then operator, reference
-# pairs.
+# The first run's basis, once: the sealed phone, the references of the copies that may go, and
+# the others refusing. ARGV: now, the sealed phone ("" for none), the refusing state, how many
+# states it may come from and those states, how many references and their (operator,
+# reference) pairs, then the copies to refuse.
 DISPATCH = """
 if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('HEXISTS', KEYS[1], 'dispatched') == 1 then
   return 0
 end
 redis.call('HSET', KEYS[1], 'dispatched', '1', 'updated_at', ARGV[1])
 if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'phone', ARGV[2]) end
-for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], 'r:' .. ARGV[i], ARGV[i + 1]) end
+local i = 4
+local from = {}
+for j = 1, tonumber(ARGV[i]) do from[ARGV[i + j]] = true end
+i = i + tonumber(ARGV[i]) + 1
+local refs = tonumber(ARGV[i])
+for j = 0, refs - 1 do
+  redis.call('HSET', KEYS[1], 'r:' .. ARGV[i + 1 + 2 * j], ARGV[i + 2 + 2 * j])
+end
+for j = i + 1 + 2 * refs, #ARGV do
+  local field = 'c:' .. ARGV[j]
+  if from[redis.call('HGET', KEYS[1], field)] then redis.call('HSET', KEYS[1], field, ARGV[3]) end
+end
 return 1
 """
 
@@ -104,6 +117,7 @@ class RedisReports:
         self.ttl_s = ttl_s
         self._create = client.register_script(CREATE)
         self._withdraw = client.register_script(WITHDRAW)
+        self._dispatch = client.register_script(DISPATCH)
         self._next_attempt = client.register_script(NEXT_ATTEMPT)
         self._accept = client.register_script(ACCEPT_ANSWER)
 
@@ -124,7 +138,7 @@ class RedisReports:
             args=[report.id, self.ttl_s, *fields],
         )
         created = Created(_text(answer))
-        if created is Created.CREATED:
+        if created is Created.CREATED and audit:
             self._audit(audit, report.created_at)
         return created
 
@@ -162,11 +176,10 @@ class RedisReports:
         now: float,
     ) -> None:
         pairs = [item for copy, ref in references.items() for item in (copy, ref)]
-        pipe = self.redis.pipeline(transaction=False)
-        name = keys.report(report_id)
-        pipelined_script(pipe, DISPATCH, [name], [now, sealed_phone or b"", *pairs])
-        _queue_move(pipe, name, refusing, CopyState.REFUSING, now)
-        pipe.execute()
+        froms = sources(CopyState.REFUSING)
+        args: list[Any] = [now, sealed_phone or b"", str(CopyState.REFUSING), len(froms), *froms]
+        args += [len(references), *pairs, *refusing]
+        self._dispatch(keys=[keys.report(report_id)], args=args)
 
     @unavailable_on_redis_error
     def move(

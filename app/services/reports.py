@@ -29,7 +29,7 @@ from app.services.queries import ReadTicket
 
 log = logging.getLogger(__name__)
 MAX_LISTED = 100  # far above what the code limits let one user make in 7 days
-_REPORT_RE = re.compile(r"[0-9a-f]{36}")
+_REPORT_RE = re.compile(r"[0-9A-Za-z_-]{4}[a-z2-7]{26}")  # adapters/redis/keys.py new_report_id
 
 
 @dataclass(frozen=True)

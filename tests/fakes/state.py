@@ -302,7 +302,9 @@ class FakeReports:
         self.memory, self.ttl_s = memory, ttl_s
 
     def new_id(self, ticket_id: str) -> str:
-        return ticket_id[:4] + secrets.token_hex(16)
+        return ticket_id[:4] + "".join(
+            secrets.choice("abcdefghijklmnopqrstuvwxyz234567") for _ in range(26)
+        )
 
     def _stored(self, report_id: str) -> _StoredReport | None:
         stored: _StoredReport | None = self.memory.get(f"report:{report_id}")
