@@ -28,8 +28,11 @@
     detail.className = 'muted';
     detail.textContent = when(query.created_at) + ' ' + (labels[query.status] || query.status) +
       (query.reportable ? ' · 可反映' : '');
-    link.appendChild(title);
-    link.appendChild(detail);
+    var text = document.createElement('span');
+    text.className = 'query-text';
+    text.appendChild(title);
+    text.appendChild(detail);
+    link.appendChild(text);
     li.appendChild(link);
     return li;
   }
