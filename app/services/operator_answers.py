@@ -20,7 +20,7 @@ from app.domain.reports import ANSWER, message_id, parse_answer
 from app.ports.partners import SignedCalls
 from app.ports.runtime import REPORT_SMS, Clock, TaskQueue
 from app.ports.state import AnswerReceipt, Nonces, Reports
-from app.services.reports import is_report_id
+from app.services.reports import is_report_id, report_event
 
 log = logging.getLogger(__name__)
 
@@ -51,12 +51,11 @@ class AcceptOperatorAnswer:
             answer = parse_answer(json.loads(body))
         except (ValueError, UnicodeDecodeError):
             answer = parse_answer(None)  # raises InvalidFields
-        if not is_report_id(report_id):
+        report = self.reports.get(report_id) if is_report_id(report_id) else None
+        if report is None:
             raise NotFound("未找到该反映")
-        event = {"event": "report", "step": "answered", "report": report_id}
-        receipt = self.reports.accept_answer(
-            report_id, check.partner, answer, now, {**event, "operators": check.partner}
-        )
+        event = report_event(report, "answered", [check.partner])
+        receipt = self.reports.accept_answer(report_id, check.partner, answer, now, event)
         extra = {"report": report_id, "partner": check.partner, "receipt": str(receipt)}
         if receipt is AnswerReceipt.UNKNOWN:
             raise NotFound("未找到该反映")
