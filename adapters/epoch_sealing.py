@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import struct
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import redis
@@ -51,9 +52,17 @@ class _Cached:
 class EpochKeys:
     """One random key per epoch, shared by every process through Redis memory, cached here."""
 
-    def __init__(self, client: redis.Redis, clock: Clock, keep_s: int, epoch_s: int = EPOCH_S):
+    def __init__(
+        self,
+        client: redis.Redis,
+        clock: Clock,
+        keep_s: int,
+        epoch_s: int = EPOCH_S,
+        name: Callable[[int], str] = keys.seal_key,  # each family of keys has its own names
+    ):
         self._redis, self._clock = client, clock
         self.epoch_s, self.keep_s = epoch_s, keep_s
+        self._name = name
         self._put = client.register_script(PUT_KEY)
         self._cache: dict[int, _Cached] = {}
         self._lock = threading.Lock()
@@ -67,7 +76,7 @@ class EpochKeys:
         # a form sealed at the very end of the epoch lives keep_s more: so does the key, no longer
         ttl = int((epoch + 1) * self.epoch_s + self.keep_s - now) + 1
         try:
-            key = self._put(keys=[keys.seal_key(epoch)], args=[os.urandom(32), ttl])
+            key = self._put(keys=[self._name(epoch)], args=[os.urandom(32), ttl])
         except redis.RedisError as exc:
             raise StoreUnavailable(type(exc).__name__) from None
         return epoch, self._remember(epoch, bytes(key), now + ttl)
@@ -79,7 +88,7 @@ class EpochKeys:
         if cached is not None:
             return cached
         try:
-            name = keys.seal_key(epoch)
+            name = self._name(epoch)
             pipe = self._redis.pipeline(transaction=False)
             pipe.get(name)
             pipe.pttl(name)

@@ -10,8 +10,10 @@ import hashlib
 import hmac
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+
+from app.ports.partners import CallCheck
 
 HEADER_KEY_ID = "X-YZT-Key-Id"
 HEADER_TIMESTAMP = "X-YZT-Timestamp"
@@ -71,3 +73,28 @@ def verify(
     if not hmac.compare_digest(expected, signature.lower()):
         return Verdict(False, "bad_signature")
     return Verdict(True)
+
+
+class PartnerCallChecker:
+    """The SignedCalls port: calls a partner makes to us (an operator's answer to a report),
+    signed with the key we share with it, its id as the key id; the nonce is the caller's."""
+
+    replay_window_s = REPLAY_WINDOW_S
+
+    def __init__(self, secret_of: Callable[[str], bytes | None]) -> None:
+        self._secret_of = secret_of  # None: no such partner
+
+    def check(self, path: str, headers: Mapping[str, str], body: bytes, now: float) -> CallCheck:
+        partner = headers.get(HEADER_KEY_ID, "")
+        if not partner:
+            return CallCheck("missing_headers")
+        secret = self._secret_of(partner)
+        if secret is None:
+            return CallCheck("bad_signature")  # a key we do not share cannot have signed it
+        verdict = verify(secret, "POST", path, headers, body, now=now)
+        if not verdict.ok:
+            return CallCheck(verdict.reason)
+        nonce, timestamp = headers[HEADER_NONCE], int(headers[HEADER_TIMESTAMP])
+        if not (nonce.isascii() and nonce.isalnum()):  # it becomes part of a Redis key
+            return CallCheck("missing_headers")
+        return CallCheck("", partner, nonce, timestamp)

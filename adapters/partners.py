@@ -14,7 +14,7 @@ import asyncio
 import json
 import logging
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import aiohttp
@@ -33,6 +33,7 @@ KEY_ID = "yzt"
 CARDS, OWNER, ACCOUNTS = "/v1/cards/query", "/v1/owner/verify", "/v1/accounts/count"
 BATCH = "/batch"  # a batch endpoint is its operation's path and this
 BatchObserver = Callable[[str, int, float], None]  # partner, queries, the oldest one's wait
+MAX_REFERENCE_CHARS = 128
 
 
 class PartnerClient:
@@ -70,7 +71,7 @@ class PartnerClient:
             status = answer["phone_status"]
             if status not in PHONE_STATUSES or len(in_service) != len(cards):
                 raise ValueError("unexpected status")
-            return CardsAnswer(count=len(in_service), phone_status=status)
+            return CardsAnswer(len(in_service), status, _reference(answer.get("reference")))
         except (KeyError, TypeError, ValueError) as exc:
             raise PartnerUnavailable(f"{operator.id}: malformed answer ({exc})") from None
 
@@ -90,6 +91,16 @@ class PartnerClient:
         ):
             raise PartnerUnavailable(f"{company.id}: malformed answer")
         return {p: int(counts[p]) for p in products}
+
+    async def forward_report(
+        self, operator: Operator, reference: str, report_id: str, keep: Sequence[str]
+    ) -> None:
+        """A 非本人 report (docs/partner-protocol.md): a 4xx (an unknown or expired reference)
+        is PartnerRejected and is not retried."""
+        body = {"reference": reference, "report": report_id, "keep": list(keep)}
+        answer = await self._call(operator, "/v1/reports", body)
+        if answer.get("received") is not True:
+            raise PartnerUnavailable(f"{operator.id}: unexpected report answer")
 
     async def ping(self, partner: Partner) -> None:
         """A signed no-op: proves the endpoint, the key and the clocks (`flask partners check`)."""
@@ -173,3 +184,11 @@ class PartnerClient:
                 last_error = type(exc).__name__
         log.warning("partner unavailable", extra={"partner": partner.id, "error": last_error})
         raise PartnerUnavailable(f"{partner.id}: {last_error}")
+
+
+def _reference(raw: Any) -> str:
+    """The operator's opaque reference to the query: a short printable string, else none (the
+    count still stands; the operator just cannot be reported)."""
+    if isinstance(raw, str) and 0 < len(raw) <= MAX_REFERENCE_CHARS and raw.isprintable():
+        return raw
+    return ""

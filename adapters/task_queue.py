@@ -96,6 +96,19 @@ class DramatiqQueue:
         )
         self._broker.enqueue(message, delay=max(0, int(delay_s * 1000)))
 
+    def enqueue_task(
+        self, task: str, key: str, attempt: int = 0, token: str = "", delay_s: float = 0.0
+    ) -> None:
+        """The report tasks (FORWARD_REPORT, REPORT_SMS), on the same queue as run_query."""
+        message: dramatiq.Message[None] = dramatiq.Message(
+            queue_name=QUEUE,
+            actor_name=task,
+            args=(key,),
+            kwargs={"request_id": logs.request_id.get(), "attempt": attempt, "token": token},
+            options={},
+        )
+        self._broker.enqueue(message, delay=max(0, int(delay_s * 1000)) or None)
+
     def depth(self) -> tuple[int, int]:
         """(waiting, in flight): the Redis broker keeps a queue list and a hash of every message
         not yet acknowledged; RabbitMQ counts what it holds (in flight: unknown, 0)."""

@@ -118,6 +118,11 @@ class Settings:
     partner_batch_window_ms: float = 5.0
     breaker_threshold: int = 5  # consecutive failed calls that open a partner's breaker
     breaker_cooldown_s: float = 30.0  # open this long, then half-open: one probe at a time
+    # 非本人 reports: an operator that is down gets the report again, waiting from the first
+    # wait doubling to the longest, for the window; then the copy is refused
+    report_forward_window_s: int = 86400
+    report_retry_first_s: float = 30.0
+    report_retry_longest_s: float = 1800.0
     partner_secrets: Mapping[str, str] = field(default_factory=dict)
     sandbox_keys_dir: str = str(ROOT / "var" / "sandbox-keys")
     providers_file: str = str(ROOT / "app" / "data" / "providers.yaml")

@@ -32,6 +32,10 @@ DOMAIN_STATUS: dict[type[domain.DomainError], int] = {
     domain.PlatformUnavailable: 503,
     domain.SmsUnavailable: 503,
     domain.ServiceUnavailable: 503,
+    domain.NotReportable: 409,
+    domain.AlreadyReported: 409,
+    domain.PartnerUnauthenticated: 401,
+    domain.WrongOperator: 403,
 }
 
 # Errors raised before our code runs, by status: werkzeug and webargs in the app, gunicorn

@@ -99,3 +99,53 @@ class TicketSchema(ma.Schema):
     phone_masked = ma.fields.String(required=True)
     created_at = ma.fields.String(required=True, metadata={"description": "ISO 8601"})
     updated_at = ma.fields.String(required=True, metadata={"description": "ISO 8601"})
+
+
+class ListedQuerySchema(TicketSchema):
+    reportable = ma.fields.Boolean(
+        required=True, metadata={"description": "可发起非本人反映(与查询结果无关)"}
+    )
+
+
+class QueryListSchema(ma.Schema):
+    queries = ma.fields.List(ma.fields.Nested(ListedQuerySchema), required=True)
+
+
+class ReportRequestSchema(StrictSchema):
+    """Which groups and endings are allowed is the domain's (app/domain/reports.py), so every
+    wrong field is heard at once (422 invalid_fields)."""
+
+    operators = ma.fields.List(
+        ma.fields.Raw(),
+        required=True,
+        metadata={"description": "1-5个:cmcc、cucc、ctcc、cbn、mvno(转售企业)"},
+        error_messages={"invalid": "应为列表", "null": "不能为空"},
+    )
+    keep = ma.fields.List(
+        ma.fields.Raw(),
+        metadata={"description": "可选:本人号码的后四位,最多20个"},
+        error_messages={"invalid": "应为列表", "null": "不能为空"},
+    )
+
+
+class ReportAcceptedSchema(ma.Schema):
+    report = ma.fields.String(required=True)
+    status = ma.fields.String(required=True)
+    message = ma.fields.String(required=True)
+
+
+STATUSES = validate.OneOf(["submitted", "forwarded", "answered"])
+
+
+class OperatorStatusSchema(ma.Schema):
+    id = ma.fields.String(required=True)
+    status = ma.fields.String(required=True, validate=STATUSES)
+
+
+class ReportSchema(ma.Schema):
+    report = ma.fields.String(required=True)
+    ticket = ma.fields.String(required=True)
+    status = ma.fields.String(required=True, validate=STATUSES)
+    operators = ma.fields.List(ma.fields.Nested(OperatorStatusSchema), required=True)
+    created_at = ma.fields.String(required=True, metadata={"description": "ISO 8601"})
+    updated_at = ma.fields.String(required=True, metadata={"description": "ISO 8601"})

@@ -9,6 +9,7 @@ from flask import g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from app.domain.tickets import Ticket
 from app.services.caller import Caller
 from app.services.sessions import FrontEnd
 from app.web.services import services
@@ -19,7 +20,11 @@ from miniprogram_api.schemas import (
     CodeSentSchema,
     LoginResultSchema,
     LoginSchema,
+    QueryListSchema,
     QuerySchema,
+    ReportAcceptedSchema,
+    ReportRequestSchema,
+    ReportSchema,
     TicketSchema,
 )
 
@@ -92,6 +97,14 @@ class Queries(MethodView):
         accepted = services().submit_query(caller(), body)
         return {"ticket": accepted.ticket, "status": accepted.status, "message": accepted.message}
 
+    @blp.response(200, QueryListSchema)
+    @blp.doc(security=BEARER)
+    @errors(401, 503)
+    def get(self) -> dict[str, Any]:
+        """我的查询:近7天的查询及其状态(不含结果)"""
+        listed = services().list_queries(caller())
+        return {"queries": [{**_ticket(q.ticket), "reportable": q.reportable} for q in listed]}
+
 
 @blp.route("/queries/<string:ticket>")
 class QueryStatus(MethodView):
@@ -100,15 +113,48 @@ class QueryStatus(MethodView):
     @errors(401, 404, 503)
     def get(self, ticket: str) -> dict[str, Any]:
         """查询受理状态(不含结果)"""
-        found = services().read_ticket(caller(), ticket)
+        return _ticket(services().read_ticket(caller(), ticket))
+
+
+@blp.route("/queries/<string:ticket>/reports")
+class TicketReports(MethodView):
+    @blp.arguments(ReportRequestSchema())
+    @blp.response(202, ReportAcceptedSchema)
+    @blp.doc(security=BEARER)
+    @errors(400, 401, 404, 409, 413, 415, 422, 503)
+    def post(self, body: dict[str, Any], ticket: str) -> dict[str, Any]:
+        """非本人反映:对查询中的运营商反映非本人办理的号码"""
+        accepted = services().submit_report(caller(), ticket, body)
+        return {"report": accepted.report, "status": accepted.status, "message": accepted.message}
+
+
+@blp.route("/reports/<string:report>")
+class ReportStatus(MethodView):
+    @blp.response(200, ReportSchema)
+    @blp.doc(security=BEARER)
+    @errors(401, 404, 503)
+    def get(self, report: str) -> dict[str, Any]:
+        """反映进度(不含运营商的答复)"""
+        found = services().read_report(caller(), report)
         return {
-            "id": found.id,
-            "service": found.service,
+            "report": found.id,
+            "ticket": found.ticket_id,
             "status": found.status,
-            "phone_masked": found.phone_masked,
+            "operators": [{"id": g, "status": found.group_status(g)} for g in found.groups],
             "created_at": _iso(found.created_at),
             "updated_at": _iso(found.updated_at),
         }
+
+
+def _ticket(found: Ticket) -> dict[str, Any]:
+    return {
+        "id": found.id,
+        "service": found.service,
+        "status": found.status,
+        "phone_masked": found.phone_masked,
+        "created_at": _iso(found.created_at),
+        "updated_at": _iso(found.updated_at),
+    }
 
 
 def _iso(timestamp: float) -> str:

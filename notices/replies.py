@@ -15,6 +15,7 @@ from app.domain.official_account import Incoming
 UNCONFIRMED = "待确认"
 SERVICE_PATH = "/h5/"
 GUIDES_PATH = "/h5/guides"
+QUERIES_PATH = "/h5/queries"
 
 WELCOME = (
     "感谢关注！「一证通查」可以查询您身份证名下的移动电话卡数量，"
@@ -32,12 +33,20 @@ GUIDES = (
     "解绑与明细查询说明：{guides_url}\n"
     "内有微信、QQ、淘宝、支付宝、抖音等平台查看绑定明细、解绑或更换手机号的方法。"
 )
+REPORT = (
+    "发现名下有非本人办理的电话卡，可以一键反映：\n"
+    "1. 先在「一证通查」查询“移动电话卡”，结果短信发出后7天内可反映；\n"
+    "2. 打开“我的查询”{queries_url}，选择这次查询；\n"
+    "3. 勾选有非本人号码的运营商（可填写本人号码后四位，运营商不会处理这些号码），提交。\n"
+    "运营商核查后，结果将通过短信发送到查询时验证的手机。"
+)
 HOTLINES = "各企业客服电话：\n{table}\n号码以各企业官方公布为准。"
 HELP = (
     "您好，这里是「一证通查」。\n"
     "回复“一证通查”获取查询入口；\n"
     "回复“解绑”查看解绑与明细查询说明；\n"
-    "回复“客服”查看各企业客服电话。\n"
+    "回复“客服”查看各企业客服电话；\n"
+    "回复“反映”了解如何反映非本人办理的电话卡。\n"
     "也可以使用底部菜单“政务服务”。"
 )
 
@@ -45,6 +54,8 @@ HELP = (
 KEYWORDS = (
     ("解绑", "guides"),
     ("客服", "hotlines"),
+    ("反映", "report"),
+    ("非本人", "report"),
     ("一证通查", "service"),
     ("电话卡", "service"),
     ("互联网账号", "service"),
@@ -72,17 +83,23 @@ class Replies:
     guides: str
     hotlines: str
     help: str
+    report: str = ""  # 非本人反映: how to report a card that is not mine
 
     @classmethod
     def build(cls, public_url: str, hotlines: Sequence[Hotline]) -> Replies:
         base = public_url.rstrip("/")
-        links = {"service_url": base + SERVICE_PATH, "guides_url": base + GUIDES_PATH}
+        links = {
+            "service_url": base + SERVICE_PATH,
+            "guides_url": base + GUIDES_PATH,
+            "queries_url": base + QUERIES_PATH,
+        }
         return cls(
             welcome=WELCOME.format(**links),
             service=SERVICE.format(**links),
             guides=GUIDES.format(**links),
             hotlines=HOTLINES.format(table=hotline_table(hotlines)),
             help=HELP,
+            report=REPORT.format(**links),
         )
 
     def for_message(self, incoming: Incoming) -> str | None:
@@ -108,6 +125,7 @@ class Replies:
             "guides": self.guides,
             "hotlines": self.hotlines,
             "help": self.help,
+            "report": self.report,
         }
         return topics[topic]
 

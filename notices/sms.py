@@ -15,10 +15,20 @@ from typing import Any
 
 from app.domain.forms import Service
 from app.domain.outcomes import Outcome, OutcomeKind
+from app.domain.reports import Answer, OperatorAnswer
 
 TEMPLATES_FILE = Path(__file__).with_name("sms_templates.yaml")
 MAX_PARAM_CHARS = 35  # Alibaba Cloud's default limit for one variable
 UNAVAILABLE_SUMMARY = "部分企业"  # a list too long for one variable
+# What a value too long for a gateway's variable becomes: a list of what could not be checked,
+# the operators of a report, an operator's name or hotline (Tencent: 6 characters by default)
+SUMMARIES = {
+    "unavailable": UNAVAILABLE_SUMMARY,
+    "operators": "多家运营商",
+    "operator": "运营商",
+    "hotline": "客服电话",
+}
+HOTLINE_FALLBACK = SUMMARIES["hotline"]  # an operator without a confirmed hotline
 VERIFICATION = "verification"  # the 验证码 type a template is registered as
 _MINUTES = re.compile(r"(\d+)分钟")
 
@@ -56,8 +66,9 @@ def fit_params(params: Mapping[str, str], max_chars: int) -> dict[str, str]:
     """Parameters within a gateway's per-variable limit: a long list of what could not be
     checked is summed up; any other value too long is a ValueError (a template problem)."""
     fitted = dict(params)
-    if len(fitted.get("unavailable", "")) > max_chars:
-        fitted["unavailable"] = UNAVAILABLE_SUMMARY[:max_chars]
+    for name, summary in SUMMARIES.items():
+        if len(fitted.get(name, "")) > max_chars:
+            fitted[name] = summary[:max_chars]
     too_long = sorted(name for name, value in fitted.items() if len(value) > max_chars)
     if too_long:
         raise ValueError(f"SMS parameters longer than {max_chars} characters: {too_long}")
@@ -116,3 +127,22 @@ def outcome_message(outcome: Outcome) -> Message:
         # a variable holds at most 35 characters; a long list is summed up instead of cut
         params["unavailable"] = names if len(names) <= MAX_PARAM_CHARS else UNAVAILABLE_SUMMARY
     return Message(f"{outcome.service}_{suffix}", params)
+
+
+# --- 非本人反映 (app/domain/reports.py) ------------------------------------------------------
+
+
+def report_received(operators: str, ref: str) -> Message:
+    return Message("report_received", {"operators": operators, "ref": ref})
+
+
+def report_refused() -> Message:
+    return Message("report_refused", {})
+
+
+def report_answer(answer: Answer, operator: str, hotline: str) -> Message:
+    """report_closed, report_confirmed or report_visit_store."""
+    params = {"operator": operator, "hotline": hotline or HOTLINE_FALLBACK}
+    if answer.kind is OperatorAnswer.CLOSED:
+        params["count"] = str(answer.count)
+    return Message(f"report_{answer.kind}", params)

@@ -14,6 +14,7 @@ from sandbox import (
     control,
     notices,
     partners,
+    reports,
     sms,
     sms_clouds,
     wechat,
@@ -52,6 +53,7 @@ def create_app(settings: SandboxSettings | None = None) -> web.Application:
     for module in (
         control,
         partners,
+        reports,
         sms,
         wechat,
         alipay,

@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
 
-from sandbox.common import (
-    CATALOG,
-    SETTINGS,
-    STATE,
-    emulate_partner,
-    json_response,
-    parse_object,
-)
+from sandbox.common import CATALOG, SETTINGS, STATE, emulate_partner, json_response, parse_object
+from sandbox.reports import receive_report
 from sandbox.signing import check_signed
 from sandbox.state import IN_SERVICE, SandboxState
 
@@ -30,16 +25,18 @@ def _strings(body: dict[str, Any], *names: str) -> bool:
 def cards_query(state: SandboxState, operator: str, body: dict[str, Any]) -> Answer:
     if not _strings(body, "id_number", "name", "phone"):
         return BAD_REQUEST
+    # every answer carries a reference to this query, good for 7 days (a report names it)
+    reference = state.issue_reference(operator, body["id_number"], time.time())
     person = state.people.get(body["id_number"])
     if person is None or person.name != body["name"]:
-        return 200, {"cards": [], "phone_status": "none"}
+        return 200, {"cards": [], "phone_status": "none", "reference": reference}
     mine = [card for card in person.cards if card.operator == operator]
     cards = [{"status": c.status, "last4": c.phone[-4:]} for c in mine if c.status in IN_SERVICE]
     statuses = [card.status for card in mine if card.phone == body["phone"]]
     # A number listed twice for one person: in-service wins over cancelled.
     in_service = [status for status in statuses if status in IN_SERVICE]
     phone_status = (in_service or statuses or ["none"])[-1]
-    return 200, {"cards": cards, "phone_status": phone_status}
+    return 200, {"cards": cards, "phone_status": phone_status, "reference": reference}
 
 
 def owner_verify(state: SandboxState, operator: str, body: dict[str, Any]) -> Answer:
@@ -184,3 +181,8 @@ def add_routes(app: web.Application) -> None:
         app.router.add_post(f"{prefix}/{path}", _partner_endpoint(kind, operation))
         app.router.add_post(f"{prefix}/{path}/batch", _batch_endpoint(kind, operation))
     app.router.add_post(f"{prefix}/ping", _partner_endpoint("any", _ping))
+    app.router.add_post(f"{prefix}/reports", _partner_endpoint("operator", _report))
+
+
+def _report(request: web.Request, partner: str, body: dict[str, Any]) -> Answer:
+    return receive_report(request.app[STATE], partner, body)

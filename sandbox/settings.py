@@ -32,6 +32,9 @@ class SandboxSettings:
     sms_frequency_limits: Mapping[str, int] = field(default_factory=dict)
     tencent_max_param_chars: int = 6  # Tencent: "以控制台为准" for non-code variables
     alipay_clock_skew_s: float = 900.0  # Alipay's timestamp tolerance is not published
+    # where the operators send their signed answers to reports: the API (SANDBOX_BACKEND_URL,
+    # else http://127.0.0.1:$PORT)
+    backend_url: str = "http://127.0.0.1:8000"
 
     def partner_secret(self, partner_id: str) -> bytes:
         return self.partner_secrets.get(partner_id, f"sandbox-secret-{partner_id}").encode()
@@ -67,6 +70,8 @@ class SandboxSettings:
             alipay_clock_skew_s=float(
                 env.get("SANDBOX_ALIPAY_CLOCK_SKEW_S") or default.alipay_clock_skew_s
             ),
+            backend_url=env.get("SANDBOX_BACKEND_URL")
+            or f"http://127.0.0.1:{env.get('PORT') or 8000}",
         )
 
 

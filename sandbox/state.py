@@ -19,6 +19,7 @@ IN_SERVICE = ("active", "suspended")
 FAULT_MODES = ("ok", "error", "timeout", "slow", "flapping")  # flapping: every other call fails
 SMS_FAULT_MODES = (*FAULT_MODES, "limit")
 TOKEN_TTL_S = 7200
+REFERENCE_TTL_S = 7 * 86400  # an operator's reference to a query stays good this long
 
 
 def utc_now_iso() -> str:
@@ -71,6 +72,15 @@ class Token:
     expires_at: float
 
 
+@dataclass(frozen=True)
+class Reference:
+    """What an operator's reference to a query stands for, on the operator's side."""
+
+    operator: str
+    id_number: str
+    issued_at: float
+
+
 @dataclass
 class SandboxState:
     people: dict[str, Person] = field(default_factory=dict)  # insertion order = PUT order
@@ -96,6 +106,10 @@ class SandboxState:
     # messages a gateway refused (limits, bad templates): GET /_sandbox/sms/refusals
     sms_refusals: list[dict[str, Any]] = field(default_factory=list)
     traffic: dict[str, Traffic] = field(default_factory=dict)  # GET /_sandbox/traffic
+    # the operators' side of 非本人 reports: the references they issued, the reports they got
+    references: dict[str, Reference] = field(default_factory=dict)  # in the order issued
+    reports: list[dict[str, Any]] = field(default_factory=list)
+    _reported: set[tuple[str, str]] = field(default_factory=set)  # (report, operator)
 
     def reset(self) -> None:
         self.people.clear()
@@ -112,6 +126,9 @@ class SandboxState:
         self.menus.clear()
         self.sms_refusals.clear()
         self.traffic.clear()
+        self.references.clear()
+        self.reports.clear()
+        self._reported.clear()
         self.frequency.configure(*self.frequency_at_start)
 
     # --- people and cards -------------------------------------------------------------------
@@ -147,6 +164,38 @@ class SandboxState:
             for card in person.cards
             if card.operator == operator and card.phone == phone
         ]
+
+    # --- 非本人 reports ----------------------------------------------------------------------
+
+    def issue_reference(self, operator: str, id_number: str, now: float) -> str:
+        """A fresh opaque reference to one query, kept as long as it is good."""
+        for old in list(self.references):  # issued in order: the expired ones come first
+            if self.references[old].issued_at + REFERENCE_TTL_S > now:
+                break
+            del self.references[old]
+        reference = f"{operator}-{secrets.token_urlsafe(12)}"
+        self.references[reference] = Reference(operator, id_number, now)
+        return reference
+
+    def reference_problem(self, reference: str, operator: str, now: float) -> str:
+        """ "" for a reference this operator issued and that is still good; else why not."""
+        found = self.references.get(reference)
+        if found is None or found.operator != operator:
+            return "unknown_reference"
+        if found.issued_at + REFERENCE_TTL_S <= now:
+            return "expired_reference"
+        return ""
+
+    def receive_report(self, operator: str, report: str, keep: list[str]) -> None:
+        """Once per report and operator: a report delivered again is not a second one."""
+        if (report, operator) in self._reported:
+            return
+        self._reported.add((report, operator))
+        entry = {"report": report, "operator": operator, "keep": keep, "received_at": utc_now_iso()}
+        self.reports.append(entry)
+
+    def received(self, report: str, operator: str) -> bool:
+        return (report, operator) in self._reported
 
     # --- nonces -------------------------------------------------------------------------------
 

@@ -11,10 +11,12 @@ import logging
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 
 import pytest
 import redis as redis_lib
+from werkzeug.serving import make_server
 
 from app.config import ROOT, Settings
 from app.runtime.embedded_redis import free_port, start_redis, wait_for_port
@@ -47,7 +49,7 @@ def stack_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, st
     """Redis + sandbox, and the environment every process of the stack runs with."""
     LOGS.mkdir(parents=True, exist_ok=True)
     base = tmp_path_factory.mktemp("stack")
-    redis_port, sandbox_port = free_port(), free_port()
+    redis_port, sandbox_port, api_port = free_port(), free_port(), free_port()
     redis_proc = start_redis(redis_port, base / "redis", persistent=False)
     env = {
         **os.environ,
@@ -65,6 +67,11 @@ def stack_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, st
         "CODE_LIMIT_PER_USER_DAY": "1000",
         "LOGIN_LIMIT_PER_IP_MINUTE": "100000",  # every test logs in from 127.0.0.1
         "SMS_RETRY_WINDOW_S": "15",  # a throttled result is tried again for 15 s, not 30 min
+        # a report to an operator that is down is tried again 0.5 s, 1 s, then every 2 s
+        "REPORT_RETRY_FIRST_S": "0.5",
+        "REPORT_RETRY_LONGEST_S": "2",
+        # the sandbox operators answer reports at the API that api_server serves over HTTP
+        "SANDBOX_BACKEND_URL": f"http://127.0.0.1:{api_port}",
         "TZ": "Asia/Shanghai",
     }
     with open(LOGS / "sandbox.log", "ab") as log:
@@ -121,6 +128,18 @@ def flask_app(settings: Settings):
 @pytest.fixture
 def client(flask_app, worker):
     return flask_app.test_client()
+
+
+@pytest.fixture(scope="session")
+def api_server(flask_app, stack_env: dict[str, str]) -> Iterator[str]:
+    """The app over real HTTP, where the sandbox operators send their signed answers."""
+    url = stack_env["SANDBOX_BACKEND_URL"]
+    server = make_server("127.0.0.1", int(url.rsplit(":", 1)[1]), flask_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="api-server", daemon=True)
+    thread.start()
+    yield url
+    server.shutdown()
+    thread.join(10)
 
 
 @pytest.fixture(autouse=True)

@@ -96,6 +96,33 @@ class Sandbox:
         assert r.status_code == 200, r.text
         return r.json()["refusals"]
 
+    def reports(self, operator: str) -> list[dict[str, Any]]:
+        """The 非本人 reports that operator received, oldest first."""
+        r = self.http.get(f"{self.url}/_sandbox/reports", params={"operator": operator}, timeout=5)
+        assert r.status_code == 200, r.text
+        return r.json()["reports"]
+
+    def answer_report(
+        self, report: str, operator: str, answer: str, count: int | None = None
+    ) -> None:
+        """The operator answers, signed, at the backend; the backend took it."""
+        body: dict[str, Any] = {"operator": operator, "answer": answer}
+        if count is not None:
+            body["count"] = count
+        r = self.http.post(f"{self.url}/_sandbox/reports/{report}/answer", json=body, timeout=15)
+        assert r.status_code == 204, r.text
+
+    def wait_for_report(
+        self, operator: str, report: str, timeout_s: float = 20.0
+    ) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            found = [r for r in self.reports(operator) if r["report"] == report]
+            if found:
+                return found[0]
+            time.sleep(0.05)
+        raise AssertionError(f"{operator} never received report {report}")
+
     def clear_faults(self) -> None:
         assert self.http.delete(f"{self.url}/_sandbox/faults", timeout=5).status_code == 204
 

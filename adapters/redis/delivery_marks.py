@@ -66,6 +66,18 @@ class RedisDeliveryMarks:
         )
 
     @_unavailable_on_redis_error
+    def parked_sms(self, ticket_id: str) -> bytes | None:
+        value = self.redis.get(keys.pending_sms(ticket_id))
+        return bytes(value) if value is not None else None  # type: ignore[arg-type]
+
+    @_unavailable_on_redis_error
+    def settle_sms(self, ticket_id: str, mark: str) -> None:
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.set(keys.sms_marker(ticket_id), mark, ex=SMS_MARKER_TTL_S)
+        pipe.delete(keys.pending_sms(ticket_id))
+        pipe.execute()
+
+    @_unavailable_on_redis_error
     def claim_notice(self, ticket_id: str) -> bool:
         marker = keys.notice_marker(ticket_id)
         return bool(self.redis.set(marker, "1", nx=True, ex=SMS_MARKER_TTL_S))

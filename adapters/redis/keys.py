@@ -13,6 +13,7 @@ No key holds a clear identifier: phones, IDs, users and IPs appear as keyed hash
 
 from __future__ import annotations
 
+import base64
 import secrets
 
 PREFIX = "yzt"
@@ -89,6 +90,38 @@ def pending_sms(ticket_id: str) -> str:
     return _of_ticket("pending", ticket_id)
 
 
+def report_basis(ticket_id: str) -> str:
+    """What a delivered 移动电话卡 query leaves for a report: its phone sealed and, for a result,
+    the operators' references. TTL 7 days (app/domain/reports.py REFERENCE_TTL_S)."""
+    return _of_ticket("refs", ticket_id)
+
+
+def new_report_id(ticket_id: str) -> str:
+    """A report id that carries its ticket's bucket, so a report's keys (its record, its SMS
+    markers) live in its ticket's slot, then 128 random bits in lower-case base32: no 0, 1, 8
+    or 9, so no part of it looks like a phone number to the log scrubber, and its last six
+    characters, upper case, make a short reference ({ref}) nobody misreads."""
+    random_part = base64.b32encode(secrets.token_bytes(16)).decode().rstrip("=").lower()
+    return ticket_id[:BUCKET_CHARS] + random_part
+
+
+def report(report_id: str) -> str:
+    """A report: its copies' states, and what it keeps until it is done. TTL 7 days."""
+    return _of_ticket("report", report_id)
+
+
+def my_queries(user_h: str) -> str:
+    """我的查询: a user's ticket ids by creation time (a sorted set), trimmed to 7 days at every
+    write; the key expires 7 days after its last write."""
+    return f"{PREFIX}:mine:{{u:{user_h}}}"
+
+
+def partner_nonce(partner_id: str, nonce: str) -> str:
+    """A nonce of a signed call from a partner, seen: TTL until its timestamp leaves the
+    replay window. The nonce is [0-9a-zA-Z] (docs/partner-protocol.md)."""
+    return f"{PREFIX}:nonce:{{n:{partner_id}}}:{nonce}"
+
+
 def breakers() -> str:
     """Every partner's circuit breaker in one hash (<partner>:fails, <partner>:opened_at): a
     query reads them all in one command. One slot, read by every query: Redis serves 100,000s
@@ -104,6 +137,12 @@ def seal_key(epoch: int) -> str:
     """The random key that seals the forms of one 10-minute epoch. Written without replication
     (adapters/epoch_sealing.py): it lives in memory only, and its TTL ends it with its forms."""
     return f"{PREFIX}:sealkey:{{k}}:{epoch}"
+
+
+def report_seal_key(epoch: int) -> str:
+    """The random key that seals the phones kept for reports during one day (a longer epoch
+    than the forms': they live 7 days); memory only, as the forms' keys."""
+    return f"{PREFIX}:sealkey:{{k}}:report:{epoch}"
 
 
 def audit_stream() -> str:

@@ -11,7 +11,8 @@ import redis
 from adapters.redis import keys
 from adapters.redis.errors import unavailable_on_redis_error
 from adapters.redis.scripts import pipelined_script
-from app.domain.tickets import FINAL_STATUSES, Ticket, TicketEnd, TicketStatus
+from app.domain.reports import REFERENCE_TTL_S
+from app.domain.tickets import FINAL_STATUSES, LISTED_FOR_S, Ticket, TicketEnd, TicketStatus
 from app.ports.state import QueryStart
 
 AUDIT_MAXLEN = 100_000  # a ceiling on memory, whatever the traffic
@@ -93,6 +94,18 @@ class RedisTickets:
             # Events older than the retention go, and an idle stream goes as a whole.
             pipe.xtrim(stream, minid=int((end.now - AUDIT_RETENTION_S) * 1000), approximate=False)
             pipe.expire(stream, AUDIT_RETENTION_S)
+        if end.report_basis is not None:  # 7 days, for a report (app/domain/reports.py)
+            basis, refs = keys.report_basis(ticket.id), end.report_basis.references
+            fields = {
+                "phone": end.report_basis.sealed_phone,
+                **{f"r:{o}": r for o, r in refs.items()},
+            }
+            pipe.hset(basis, mapping=cast(Any, fields))
+            pipe.expire(basis, REFERENCE_TTL_S)
+        mine = keys.my_queries(ticket.owner_h)  # 我的查询, trimmed to its window at every write
+        pipe.zadd(mine, {ticket.id: ticket.created_at})
+        pipe.zremrangebyscore(mine, "-inf", f"({end.now - LISTED_FOR_S}")
+        pipe.expire(mine, LISTED_FOR_S)
         pipe.execute()
 
 
@@ -107,6 +120,7 @@ def ticket_fields(ticket: Ticket) -> dict[str, Any]:
         "updated_at": ticket.updated_at,
         "notify": "1" if ticket.notify else "0",
         "quota": json.dumps(ticket.quota),
+        **({"report": ticket.report} if ticket.report else {}),
     }
 
 
@@ -123,4 +137,5 @@ def ticket_from(ticket_id: str, raw: dict[bytes, bytes]) -> Ticket:
         updated_at=float(f["updated_at"]),
         notify=f.get("notify") == "1",
         quota=json.loads(f.get("quota", "{}")),
+        report=f.get("report", ""),
     )

@@ -102,6 +102,32 @@ class ServiceUnavailable(DomainError):
     message = "系统繁忙,请稍后重试"
 
 
+class NotReportable(DomainError):
+    code = "not_reportable"
+    message = "仅能对7天内已发送结果的移动电话卡查询进行反映"
+
+
+class AlreadyReported(DomainError):
+    code = "already_reported"
+    message = "该查询已提交过反映,请查看反映进度"
+
+
+class PartnerUnauthenticated(DomainError):
+    """A call from a partner whose signature, timestamp or nonce we refuse; the code says
+    which (docs/partner-protocol.md)."""
+
+    message = "签名校验失败或请求已过期"
+
+    def __init__(self, code: str) -> None:
+        super().__init__()
+        self.code = code
+
+
+class WrongOperator(DomainError):
+    code = "wrong_operator"
+    message = "该反映未转交给此运营商"
+
+
 def first_message(fields: dict[str, list[str]]) -> str:
     for messages in fields.values():
         if messages:

@@ -27,6 +27,7 @@ class OutcomeKind(StrEnum):
 class CardsAnswer:
     count: int
     phone_status: str  # active | suspended | cancelled | none
+    reference: str = ""  # the operator's opaque reference to this query, valid 7 days
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,8 @@ class Outcome:
     counts: Mapping[str, int | None] = field(default_factory=dict)  # None: could not answer
     unavailable: tuple[str, ...] = ()  # short names for the SMS
     total: int = 0  # counts only the providers that answered
+    # 移动电话卡, result or partial only: each answering operator's reference, for a report
+    references: Mapping[str, str] = field(default_factory=dict)
 
 
 # None in an answers mapping means: the partner could not answer after retries.
@@ -80,7 +83,8 @@ def decide_phone_cards(registry: Registry, answers: CardsAnswers) -> Outcome:
     total = sum(a.count for a in given)
     names = tuple(dict.fromkeys(o.short_name for o in failed))
     kind = OutcomeKind.PARTIAL if failed else OutcomeKind.RESULT
-    return Outcome(Service.PHONE_CARDS, kind, counts, names, total)
+    references = {o: a.reference for o, a in answers.items() if a is not None and a.reference}
+    return Outcome(Service.PHONE_CARDS, kind, counts, names, total, references)
 
 
 class Ownership(StrEnum):

@@ -30,6 +30,7 @@ class TicketStatus(StrEnum):
         return new in TRANSITIONS[self]
 
 
+LISTED_FOR_S = 7 * 86400  # 我的查询 lists a user's tickets of the last 7 days (api.md)
 FINAL_STATUSES = frozenset({TicketStatus.DELIVERED, TicketStatus.FAILED})
 TRANSITIONS: dict[TicketStatus, frozenset[TicketStatus]] = {
     TicketStatus.ACCEPTED: frozenset(
@@ -59,6 +60,7 @@ class Ticket:
     updated_at: float
     notify: bool = False
     quota: dict[str, str] = field(default_factory=dict)  # service, phone_h, id_h: for give-back
+    report: str = ""  # the 非本人 report made from it, if any (app/domain/reports.py)
 
     def check_move(self, new: TicketStatus) -> None:
         if not self.status.may_become(new):
@@ -75,3 +77,16 @@ class TicketEnd:
     give_back: bool
     audit: dict[str, str]
     sms_mark: str = ""  # "sent" | "failed" | "" (leave it)
+    # kept for a report (app/domain/reports.py): the phone sealed, and the operators'
+    # references when the query ended result or partial; None: nothing to keep
+    report_basis: ReportBasis | None = None
+
+
+@dataclass(frozen=True)
+class ReportBasis:
+    """What a delivered 移动电话卡 query leaves for a report, for 7 days: its phone sealed, and
+    each answering operator's reference only when it ended result or partial. Only the worker
+    reads it, so no answer of the API depends on the query's outcome."""
+
+    sealed_phone: bytes
+    references: dict[str, str] = field(default_factory=dict)

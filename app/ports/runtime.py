@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Protocol
 
+# The worker's tasks besides run_query, by name (app/worker/tasks.py)
+FORWARD_REPORT = "forward_report"
+REPORT_SMS = "report_sms"
+
 
 class Unsealable(ValueError):
     """Sealed bytes that cannot be opened: forged, moved to another context, or sealed under a
@@ -39,6 +43,13 @@ class TaskQueue(Protocol):
 
     def depth(self) -> tuple[int, int]:
         """(waiting, in flight) queries, for the metrics."""
+        ...
+
+    def enqueue_task(
+        self, task: str, key: str, attempt: int = 0, token: str = "", delay_s: float = 0.0
+    ) -> None:
+        """Queue another task of the worker (FORWARD_REPORT, REPORT_SMS) for `key`, after
+        delay_s; attempt and token as for schedule_run_query."""
         ...
 
 

@@ -7,13 +7,15 @@ A port raises StoreUnavailable when its store cannot be reached.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Protocol
 
 from app.domain.breakers import BreakerRecord
 from app.domain.codes import CodeCheck
-from app.domain.tickets import Ticket, TicketEnd
+from app.domain.reports import Answer, CopyState, Report
+from app.domain.tickets import ReportBasis, Ticket, TicketEnd
 
 
 class StoreUnavailable(Exception):
@@ -101,7 +103,8 @@ class Tickets(Protocol):
 
     def finish(self, ticket: Ticket, end: TicketEnd) -> None:
         """Record the end in one round trip: the status, the form purged, the quota given back
-        (end.give_back), the audit event, and the SMS marker's last word."""
+        (end.give_back), the audit event, the SMS marker's last word, the report basis
+        (end.report_basis, 7 days) and the ticket in its owner's 我的查询."""
         ...
 
 
@@ -129,6 +132,14 @@ class DeliveryMarks(Protocol):
 
     def claim_notice(self, ticket_id: str) -> bool:
         """Mark the platform notice as being sent; False if an earlier delivery already did."""
+        ...
+
+    def parked_sms(self, ticket_id: str) -> bytes | None:
+        """A report's throttled SMS waiting for its retry (a ticket's comes with begin)."""
+        ...
+
+    def settle_sms(self, ticket_id: str, mark: str) -> None:
+        """A report's SMS is done ("sent" or "failed"): the last word, and no parked copy."""
         ...
 
 
@@ -172,3 +183,106 @@ class SeenMessages(Protocol):
         """True the first time this mark (domain.official_account.delivery_mark) is seen
         within a few minutes."""
         ...
+
+
+class MyQueries(Protocol):
+    """我的查询: each platform user's tickets, written by Tickets.finish."""
+
+    def recent(self, owner_h: str, since: float, limit: int) -> list[Ticket]:
+        """The user's tickets made since then, newest first, at most `limit`."""
+        ...
+
+
+class Created(StrEnum):
+    CREATED = "created"
+    TAKEN = "taken"  # the ticket has a report already
+    GONE = "gone"  # the ticket expired meanwhile
+
+
+class AnswerReceipt(StrEnum):
+    NEW = "new"  # recorded now: its SMS is due
+    PENDING = "pending"  # recorded before, its SMS not yet gone
+    DONE = "done"  # recorded before, its SMS gone
+    UNKNOWN = "unknown"  # no such report
+    NOT_SENT_THERE = "not_sent_there"  # the report has no copy for that operator that went
+
+
+@dataclass(frozen=True)
+class ReportRecord:
+    """A report as the worker reads it: what the API shows, and what is kept to forward it and
+    to tell the user (never shown)."""
+
+    report: Report
+    dispatched: bool = False  # the first run has taken the query's basis
+    references: Mapping[str, str] = field(default_factory=dict)  # copy -> its operator's
+    sealed_phone: bytes | None = None
+    sealed_keep: bytes | None = None  # the `keep` endings, until every copy has gone
+    answers: Mapping[str, str] = field(default_factory=dict)  # copy -> Answer, until its SMS
+
+
+class Reports(Protocol):
+    """非本人 reports (app/domain/reports.py), and the basis their tickets left. Every change
+    that the audit stream records takes its event along, in the same round trip."""
+
+    def new_id(self, ticket_id: str) -> str:
+        """A fresh, unguessable report id, whose keys live beside its ticket's."""
+        ...
+
+    def create(self, report: Report, sealed_keep: bytes, audit: Mapping[str, str]) -> Created:
+        """Link the report to its ticket (one per ticket) and store it, atomically."""
+        ...
+
+    def withdraw(self, report: Report) -> None:
+        """Undo create: its forwarding could not be queued."""
+        ...
+
+    def get(self, report_id: str) -> Report | None: ...
+
+    def open(self, report_id: str) -> ReportRecord | None:
+        """The report with what is kept for it (the worker)."""
+        ...
+
+    def basis(self, ticket_id: str) -> ReportBasis | None:
+        """What the ticket's query left (Tickets.finish), or None."""
+        ...
+
+    def dispatch(
+        self,
+        report_id: str,
+        sealed_phone: bytes | None,
+        references: Mapping[str, str],
+        refusing: Sequence[str],
+        now: float,
+    ) -> None:
+        """The first run: keep the phone and the references of the copies that may go, and
+        mark the others refusing."""
+        ...
+
+    def move(
+        self, report_id: str, copies: Sequence[str], new: CopyState, now: float,
+        audit: Mapping[str, str],
+    ) -> None:  # fmt: skip
+        """Move each copy that may (app/domain/reports.py TRANSITIONS); the others stay."""
+        ...
+
+    def next_attempt(self, report_id: str, attempt: int) -> bool:
+        """Compare-and-set of the forwarding chain: True if it was `attempt`, now one more."""
+        ...
+
+    def accept_answer(
+        self, report_id: str, copy: str, answer: Answer, now: float, audit: Mapping[str, str]
+    ) -> AnswerReceipt:
+        """An operator's answer to its copy: recorded once, kept until its SMS has gone."""
+        ...
+
+    def forget_answer(self, report_id: str, copy: str) -> None:
+        """Its SMS has gone (or cannot): no answer is kept."""
+        ...
+
+    def forget_keep(self, report_id: str) -> None: ...
+
+
+class Nonces(Protocol):
+    """Nonces of signed calls from partners: a nonce is good once (the replay window)."""
+
+    def first_use(self, scope: str, nonce: str, ttl_s: int) -> bool: ...

@@ -66,6 +66,7 @@ class Delivery:
     duration_ms: int = 0
     recipient: str = ""  # the platform notice's, only when the user asked for one
     throttled_since: float = 0.0  # when the gateway first throttled it; 0: not yet
+    references: dict[str, str] = field(default_factory=dict)  # the operators', for a report
 
     @property
     def message(self) -> Message:
@@ -80,6 +81,7 @@ class ResultSms:
     sealer: Sealer  # the SMS waits sealed, as the form did
     clock: Clock
     retry_window_s: int  # SMS_RETRY_WINDOW_S
+    retry_task: str = ""  # "": retries run the ticket's run_query; else this task (reports)
 
     def seal(self, ticket_id: str, delivery: Delivery) -> bytes:
         plain = json.dumps(asdict(delivery), ensure_ascii=False).encode()
@@ -91,14 +93,19 @@ class ResultSms:
     async def deliver(self, ticket: Ticket, delivery: Delivery, run: Run) -> str | None:
         """ "delivered" once the gateway took it, "failed", "waiting" (a retry is scheduled),
         or None: another message of this ticket holds the delivery, so this one stops here."""
-        decision = self._hold(ticket.id, run)
+        return await self.deliver_to(ticket.id, delivery, run)
+
+    async def deliver_to(self, delivery_id: str, delivery: Delivery, run: Run) -> str | None:
+        """deliver, for any one SMS named by its id: a ticket's result, or a report's message
+        (its id starts with the report's, so its marks live in the ticket's slot)."""
+        decision = self._hold(delivery_id, run)
         if decision != "send":
             return decision
-        outcome = await self._send_with_retries(ticket, delivery)
+        outcome = await self._send_with_retries(delivery_id, delivery)
         if isinstance(outcome, SmsThrottled):
-            return self._wait(ticket, delivery, run, outcome)
+            return self._wait(delivery_id, delivery, run, outcome)
         if outcome == "failed":  # now: a crash before finish must not read as "maybe sent"
-            self.marks.set_sms_mark(ticket.id, "failed")
+            self.marks.set_sms_mark(delivery_id, "failed")
         # "sent" is written by finish, in its round trip: a crash before it leaves "sending",
         # which a redelivery reads as "maybe sent", as it should.
         return outcome
@@ -123,7 +130,7 @@ class ResultSms:
             return "send" if self.sms.idempotent else "delivered"
         return None  # another message holds the delivery
 
-    async def _send_with_retries(self, ticket: Ticket, delivery: Delivery) -> str | SmsThrottled:
+    async def _send_with_retries(self, delivery_id: str, delivery: Delivery) -> str | SmsThrottled:
         """Up to SMS_ATTEMPTS sends, with exponential backoff and jitter between them. A
         throttle ends them at once: seconds apart is no retry against a per-number limit."""
         message = delivery.message
@@ -132,7 +139,7 @@ class ResultSms:
                 await asyncio.sleep(min(8.0, 0.5 * 2 ** (attempt - 1)) * random.uniform(0.5, 1.0))
             try:
                 await self.sms.send_async(
-                    delivery.phone, message.template, message.params, ticket.id
+                    delivery.phone, message.template, message.params, delivery_id
                 )
                 return "delivered"
             except SmsError as exc:
@@ -140,7 +147,7 @@ class ResultSms:
                 log.warning(
                     "result SMS not taken",
                     extra={
-                        "ticket": ticket.id,
+                        "ticket": delivery_id,
                         "attempt": attempt,
                         "error": type(exc).__name__,
                         "code": str(exc),
@@ -153,25 +160,25 @@ class ResultSms:
                     return "delivered"  # it may have gone out, and a resend could not be deduped
         return "failed"
 
-    def _wait(self, ticket: Ticket, delivery: Delivery, run: Run, throttled: SmsThrottled) -> str:
+    def _wait(self, delivery_id: str, delivery: Delivery, run: Run, throttled: SmsThrottled) -> str:
         """Keep the SMS sealed and schedule the next try; "failed" once the window is over."""
         now = self.clock.now()
         since = delivery.throttled_since or now
         retry = run.attempt + 1
         delay = retry_delay(retry, since, now, self.retry_window_s)
         if delay is None:
-            log.warning("result SMS throttled past the retry window", extra={"ticket": ticket.id})
-            self.marks.set_sms_mark(ticket.id, "failed")
+            log.warning("result SMS throttled past the retry window", extra={"ticket": delivery_id})
+            self.marks.set_sms_mark(delivery_id, "failed")
             return "failed"
         keep_s = int(since + self.retry_window_s - now) + KEEP_AFTER_WINDOW_S
-        sealed = self.seal(ticket.id, replace(delivery, throttled_since=since))
-        self.marks.park_sms(ticket.id, f"{WAITING}{retry}", sealed, keep_s)
+        sealed = self.seal(delivery_id, replace(delivery, throttled_since=since))
+        self.marks.park_sms(delivery_id, f"{WAITING}{retry}", sealed, keep_s)
         delay *= random.uniform(0.8, 1.0)  # retries of many tickets throttled at once spread out
-        self._schedule(ticket.id, retry, delay)
+        self._schedule(delivery_id, retry, delay)
         log.info(
             "result SMS throttled, retry scheduled",
             extra={
-                "ticket": ticket.id,
+                "ticket": delivery_id,
                 "retry": retry,
                 "delay_s": round(delay, 1),
                 "code": str(throttled),
@@ -179,8 +186,12 @@ class ResultSms:
         )
         return "waiting"
 
-    def _schedule(self, ticket_id: str, retry: int, delay_s: float) -> None:
-        self.queue.schedule_run_query(ticket_id, retry, secrets.token_hex(8), delay_s)
+    def _schedule(self, delivery_id: str, retry: int, delay_s: float) -> None:
+        token = secrets.token_hex(8)
+        if self.retry_task:
+            self.queue.enqueue_task(self.retry_task, delivery_id, retry, token, delay_s)
+        else:
+            self.queue.schedule_run_query(delivery_id, retry, token, delay_s)
 
 
 @dataclass(frozen=True)

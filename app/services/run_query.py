@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from app.domain.forms import QueryForm, Service
 from app.domain.outcomes import OutcomeKind
 from app.domain.quotas import USES_QUOTA, gives_back
-from app.domain.tickets import Ticket, TicketEnd, TicketStatus
+from app.domain.tickets import ReportBasis, Ticket, TicketEnd, TicketStatus
 from app.ports.runtime import Clock, Metrics, Sealer, Unsealable
 from app.ports.state import QueryStart, Tickets
 from app.services.delivery import Delivery, PlatformNotice, ResultSms, Run
@@ -33,6 +33,7 @@ class RunQuery:
     notice: PlatformNotice
     clock: Clock
     metrics: Metrics
+    report_phones: Sealer | None = None  # seals the phone kept for a report (7 days)
 
     async def __call__(self, ticket_id: str, run: Run | None = None) -> str | None:
         """ "delivered" or "failed" once the end is recorded, "processing" while a throttled
@@ -80,6 +81,7 @@ class RunQuery:
             timings=timings,
             duration_ms=int((self.clock.monotonic() - started) * 1000),
             recipient=recipient,
+            references=dict(outcome.references),  # result or partial only: its outcome class
         )
 
     async def _conclude(
@@ -93,7 +95,9 @@ class RunQuery:
         audit["notice"] = notice  # the count of notice failures, by reason, is read from here
         audit["sms_retries"] = str(run.attempt)  # retries after a throttle
         sms_mark = "sent" if status is TicketStatus.DELIVERED else "failed"
-        self.tickets.finish(ticket, TicketEnd(status, self.clock.now(), give_back, audit, sms_mark))
+        basis = self._report_basis(ticket, job, status)
+        end = TicketEnd(status, self.clock.now(), give_back, audit, sms_mark, basis)
+        self.tickets.finish(ticket, end)
         self.metrics.query_finished(ticket.service, job.outcome, str(status))
         log.info(
             "query finished",
@@ -107,6 +111,25 @@ class RunQuery:
             },
         )
         return str(status)
+
+    def _report_basis(
+        self, ticket: Ticket, job: Delivery, status: TicketStatus
+    ) -> ReportBasis | None:
+        """A delivered 移动电话卡 query may be reported for 7 days, whatever its outcome: keep its
+        phone sealed, and the operators' references only if it ended result or partial."""
+        if not (
+            self.report_phones
+            and status is TicketStatus.DELIVERED
+            and ticket.service == Service.PHONE_CARDS
+        ):
+            return None
+        sealed = self.report_phones.seal(job.phone.encode(), basis_context(ticket.id))
+        return ReportBasis(sealed, dict(job.references))
+
+
+def basis_context(ticket_id: str) -> bytes:
+    """The phone a ticket keeps for a report opens only as that (never as a form or an SMS)."""
+    return f"{ticket_id}/report-phone".encode()
 
 
 def audit_event(

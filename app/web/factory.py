@@ -11,7 +11,7 @@ from app.cli import init_app as init_cli
 from app.config import Settings
 from app.runtime import logs
 from app.runtime.sentry import init_sentry
-from app.web import h5, health, metrics, official_account
+from app.web import h5, health, metrics, official_account, partner_calls
 from app.web.services import EXTENSION
 from app.wiring.api import ApiServices, build_api
 from miniprogram_api.api import MAX_BODY_BYTES, register_api
@@ -34,6 +34,7 @@ def create_app(config: Settings | ApiServices | None = None) -> Flask:
     init_cli(app)
     metrics.init_app(app)
     official_account.init_app(app)
+    partner_calls.init_app(app)
     h5.init_app(app)
     return app
 

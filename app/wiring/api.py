@@ -17,11 +17,13 @@ from app.services.catalogue import Catalogue
 from app.services.codes import RequestCode
 from app.services.login import Login
 from app.services.official_account import AnswerCallback
+from app.services.operator_answers import AcceptOperatorAnswer
 from app.services.queries import ReadTicket, SubmitQuery
+from app.services.reports import ListQueries, ReadReport, SubmitReport
 from app.services.sessions import Sessions
 from app.wiring import files, outside
 from app.wiring.policies import breaker_policy, code_policy, quota_policy
-from app.wiring.state import build_state, form_sealer
+from app.wiring.state import build_state, form_sealer, report_sealer
 from notices.replies import Replies
 
 
@@ -44,6 +46,10 @@ class ApiServices:
     breakers: Breakers  # for the metrics
     queue: DramatiqQueue
     clock: Clock
+    list_queries: ListQueries  # 我的查询
+    submit_report: SubmitReport  # 非本人反映
+    read_report: ReadReport
+    accept_answer: AcceptOperatorAnswer  # an operator's signed answer to a report
 
 
 def build_api(settings: Settings) -> ApiServices:
@@ -58,6 +64,7 @@ def build_api(settings: Settings) -> ApiServices:
         settings.session_ttl_s,
     )
     sms = outside.sms_gateway(settings, files.templates(settings))
+    read_ticket = ReadTicket(state.tickets, hasher)
     return ApiServices(
         settings=settings,
         sessions=sessions,
@@ -72,7 +79,7 @@ def build_api(settings: Settings) -> ApiServices:
         submit_query=SubmitQuery(
             state.codes, state.tickets, queue, form_sealer(settings, clock), hasher, clock
         ),
-        read_ticket=ReadTicket(state.tickets, hasher),
+        read_ticket=read_ticket,
         catalogue=Catalogue(registry, guidance, state.breakers, breaker_policy(settings), clock),
         official_account=AnswerCallback(
             outside.callback_envelope(settings),
@@ -88,4 +95,12 @@ def build_api(settings: Settings) -> ApiServices:
         breakers=state.breakers,
         queue=queue,
         clock=clock,
+        list_queries=ListQueries(state.my_queries, hasher, clock),
+        submit_report=SubmitReport(
+            read_ticket, state.reports, registry, queue, report_sealer(settings, clock), clock
+        ),
+        read_report=ReadReport(state.reports, hasher),
+        accept_answer=AcceptOperatorAnswer(
+            outside.operator_calls(settings, registry), state.nonces, state.reports, queue, clock
+        ),
     )

@@ -46,3 +46,12 @@ def templates(settings: Settings) -> Templates:
     except ValueError as exc:
         raise ConfigError(f"SMS templates ({path.name}): {exc}") from None
     return loaded
+
+
+def operator_hotlines(settings: Settings, providers: Registry) -> dict[str, str]:
+    """Each operator's confirmed hotline, for the answers to reports (report_closed ...)."""
+    found: dict[str, str] = {}
+    for line in guidance(settings, providers).hotlines:
+        if line.confirmed and line.phone:
+            found.setdefault(line.company_id, line.phone)
+    return {o.id: found[o.id] for o in providers.operators if o.id in found}

@@ -3,6 +3,8 @@ official-account API, and the partner client."""
 
 from __future__ import annotations
 
+import logging
+
 import aiohttp
 import redis
 
@@ -13,6 +15,7 @@ from adapters.identity import AlipayLogin, PlatformIdentity, WeChatLogin
 from adapters.notices import Channel, PlatformNotices
 from adapters.notices.alipay import AlipayTemplate
 from adapters.notices.wechat import WeChatClients, WeChatSubscribe, WeChatTemplate
+from adapters.partner_signing import PartnerCallChecker
 from adapters.partners import PartnerClient
 from adapters.sms.aliyun import AliyunSmsGateway
 from adapters.sms.sandbox import SandboxSmsGateway
@@ -22,9 +25,12 @@ from adapters.wechat_token import SharedTokenClient
 from adapters.wechat_web import WeChatWebLogin
 from app.config import ConfigError, Settings
 from app.domain import platforms
+from app.domain.providers import Registry
 from app.ports.messages import SmsGateway
 from notices.platform import parse_fields
 from notices.sms import Templates
+
+log = logging.getLogger(__name__)
 
 
 def sms_gateway(settings: Settings, templates: Templates) -> SmsGateway:
@@ -155,3 +161,20 @@ def partner_client(settings: Settings, session: aiohttp.ClientSession) -> Partne
         else None,
         observe_batch=metrics.observe_batch,
     )
+
+
+def operator_calls(settings: Settings, registry: Registry) -> PartnerCallChecker:
+    """Calls from the operators (their answers to reports), checked with each one's key."""
+    operators = {o.id: o for o in registry.operators}
+
+    def secret_of(partner_id: str) -> bytes | None:
+        operator = operators.get(partner_id)
+        if operator is None:
+            return None
+        try:
+            return settings.partner_secret(operator.id, operator.secret_env)
+        except ConfigError:
+            log.error("operator key missing", extra={"variable": operator.secret_env})
+            return None
+
+    return PartnerCallChecker(secret_of)

@@ -6,6 +6,7 @@ from app.config import Settings
 from app.domain.breakers import BreakerPolicy
 from app.domain.codes import CodePolicy
 from app.domain.quotas import QuotaPolicy
+from app.domain.reports import ForwardPolicy
 
 
 def quota_policy(s: Settings) -> QuotaPolicy:
@@ -25,3 +26,11 @@ def code_policy(s: Settings) -> CodePolicy:
 
 def breaker_policy(s: Settings) -> BreakerPolicy:
     return BreakerPolicy(threshold=s.breaker_threshold, cooldown_s=s.breaker_cooldown_s)
+
+
+def forward_policy(s: Settings) -> ForwardPolicy:
+    return ForwardPolicy(
+        window_s=s.report_forward_window_s,
+        first_wait_s=s.report_retry_first_s,
+        longest_wait_s=s.report_retry_longest_s,
+    )

@@ -19,6 +19,9 @@ from adapters.redis.breakers import RedisBreakers
 from adapters.redis.codes import RedisCodes
 from adapters.redis.delivery_marks import RedisDeliveryMarks
 from adapters.redis.limits import RedisRateLimits
+from adapters.redis.my_queries import RedisMyQueries
+from adapters.redis.nonces import RedisNonces
+from adapters.redis.reports import RedisReports
 from adapters.redis.seen_messages import RedisSeenMessages
 from adapters.redis.tickets import RedisTickets
 from tests.contracts.steps import BREAKERS, CODES, FORM_TTL_S, QUOTAS, TICKET_TTL_S, Ports
@@ -33,7 +36,7 @@ def ports(request: pytest.FixtureRequest) -> Iterator[Ports]:
         state.codes.ticket_ttl_s, state.codes.form_ttl_s = TICKET_TTL_S, FORM_TTL_S
         yield Ports(
             "fake", state.codes, state.tickets, state.marks, state.breakers, state.limits,
-            state.audit, state.seen,
+            state.audit, state.seen, state.reports, state.my_queries, state.nonces,
         )  # fmt: skip
         return
     settings: Any = request.getfixturevalue("settings")
@@ -47,4 +50,7 @@ def ports(request: pytest.FixtureRequest) -> Iterator[Ports]:
         RedisRateLimits(client),
         RedisAuditLog(client),
         RedisSeenMessages(client),
+        RedisReports(client),
+        RedisMyQueries(client),
+        RedisNonces(client),
     )

@@ -17,8 +17,11 @@ from app.ports.state import (
     CodeRequest,
     Codes,
     DeliveryMarks,
+    MyQueries,
+    Nonces,
     RateLimits,
     Redemption,
+    Reports,
     SeenMessages,
     Tickets,
 )
@@ -46,6 +49,9 @@ class Ports:
     limits: RateLimits
     audit: AuditLog
     seen: SeenMessages
+    reports: Reports
+    my_queries: MyQueries
+    nonces: Nonces
 
     @staticmethod
     def now() -> float:

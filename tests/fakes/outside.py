@@ -82,11 +82,21 @@ class Scheduled:
     delay_s: float
 
 
+@dataclass(frozen=True)
+class Task:
+    task: str
+    key: str
+    attempt: int = 0
+    token: str = ""
+    delay_s: float = 0.0
+
+
 class FakeQueue:
     def __init__(self, fail: bool = False) -> None:
         self.fail = fail
         self.enqueued: list[str] = []
         self.scheduled: list[Scheduled] = []  # retries of throttled result SMS
+        self.tasks: list[Task] = []  # the report tasks
 
     def enqueue_run_query(self, ticket_id: str) -> None:
         if self.fail:
@@ -100,6 +110,13 @@ class FakeQueue:
 
     def depth(self) -> tuple[int, int]:
         return len(self.enqueued), 0
+
+    def enqueue_task(
+        self, task: str, key: str, attempt: int = 0, token: str = "", delay_s: float = 0.0
+    ) -> None:
+        if self.fail:
+            raise ConnectionError("broker down")
+        self.tasks.append(Task(task, key, attempt, token, delay_s))
 
 
 @dataclass(frozen=True)
@@ -123,6 +140,9 @@ class FakePartners:
     owners: dict[str, OwnerAnswer | BaseException | Hang] = field(default_factory=dict)
     counts: dict[str, dict[str, int] | BaseException | Hang] = field(default_factory=dict)
     calls: list[tuple[str, str]] = field(default_factory=list)
+    # 非本人 reports: what each operator does with one (None: takes it), and what it took
+    reports: dict[str, BaseException | Hang | None] = field(default_factory=dict)
+    received: list[tuple[str, str, str, tuple[str, ...]]] = field(default_factory=list)
 
     async def _answer(self, kind: str, table: Mapping[str, Any], partner_id: str) -> Any:
         self.calls.append((kind, partner_id))
@@ -141,6 +161,15 @@ class FakePartners:
     async def verify_owner(self, operator: Operator, phone: str, id_last6: str) -> OwnerAnswer:
         answer: OwnerAnswer = await self._answer("owner", self.owners, operator.id)
         return answer
+
+    async def forward_report(
+        self, operator: Operator, reference: str, report_id: str, keep: Sequence[str]
+    ) -> None:
+        if operator.id in self.reports:  # else it takes the report
+            await self._answer("report", self.reports, operator.id)
+        else:
+            self.calls.append(("report", operator.id))
+        self.received.append((operator.id, reference, report_id, tuple(keep)))
 
     async def count_accounts(self, company: Company, phone: str) -> dict[str, int]:
         answer: dict[str, int] = await self._answer("count", self.counts, company.id)

@@ -12,10 +12,25 @@ from dataclasses import dataclass
 from app.domain.breakers import BreakerPolicy, BreakerRecord
 from app.domain.codes import CodeCheck, CodeCheckOutcome, CodePolicy
 from app.domain.quotas import Limit, QuotaPolicy, Rule
-from app.domain.tickets import FINAL_STATUSES, Ticket, TicketEnd, TicketStatus
-from app.ports.state import CodeRequest, QueryStart, Redemption, Refusal
+from app.domain.reports import (
+    REFERENCE_TTL_S,
+)
+from app.domain.tickets import (
+    FINAL_STATUSES,
+    LISTED_FOR_S,
+    Ticket,
+    TicketEnd,
+    TicketStatus,
+)
+from app.ports.state import (
+    CodeRequest,
+    QueryStart,
+    Redemption,
+    Refusal,
+)
 from tests.fakes.clock import FixedClock
 from tests.fakes.memory import Memory
+from tests.fakes.reports import FakeMyQueries, FakeNonces, FakeReports
 
 MARK_TTL_S = 7 * 86400
 
@@ -150,6 +165,12 @@ class FakeTickets:
                 m.delete(f"quota:{ticket.quota['id_h']}:id")
         if end.audit:
             m.audit.append(dict(end.audit))
+        if end.report_basis is not None:
+            m.set(f"refs:{ticket.id}", end.report_basis, REFERENCE_TTL_S)
+        mine = dict(m.get(f"mine:{ticket.owner_h}") or {})
+        mine[ticket.id] = ticket.created_at
+        mine = {t: at for t, at in mine.items() if at >= end.now - LISTED_FOR_S}
+        m.set(f"mine:{ticket.owner_h}", mine, LISTED_FOR_S)
 
     def _set_status(self, ticket_id: str, status: TicketStatus, now: float) -> None:
         ticket = self.memory.get(f"ticket:{ticket_id}")
@@ -184,6 +205,14 @@ class FakeDeliveryMarks:
 
     def claim_notice(self, ticket_id: str) -> bool:
         return self.memory.claim(f"notice:{ticket_id}", MARK_TTL_S)
+
+    def parked_sms(self, ticket_id: str) -> bytes | None:
+        parked: bytes | None = self.memory.get(f"pending:{ticket_id}")
+        return parked
+
+    def settle_sms(self, ticket_id: str, mark: str) -> None:
+        self.set_sms_mark(ticket_id, mark)
+        self.memory.delete(f"pending:{ticket_id}")
 
 
 class FakeBreakers:
@@ -248,6 +277,9 @@ class FakeState:
     limits: FakeRateLimits
     audit: FakeAuditLog
     seen: FakeSeenMessages
+    reports: FakeReports
+    my_queries: FakeMyQueries
+    nonces: FakeNonces
 
 
 def fake_state(
@@ -266,4 +298,7 @@ def fake_state(
         FakeRateLimits(memory),
         FakeAuditLog(memory),
         FakeSeenMessages(memory),
+        FakeReports(memory),
+        FakeMyQueries(memory),
+        FakeNonces(memory),
     )

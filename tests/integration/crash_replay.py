@@ -34,6 +34,11 @@ class HeldQueue:
     def depth(self) -> tuple[int, int]:
         return len(self.tickets), 0
 
+    def enqueue_task(
+        self, task: str, key: str, attempt: int = 0, token: str = "", delay_s: float = 0.0
+    ) -> None:
+        raise AssertionError("no report task is queued in these tests")
+
 
 def holding(api: ApiServices) -> tuple[SubmitQuery, HeldQueue]:
     """The submit use case with its tasks held back: its own queue, and a code store that does

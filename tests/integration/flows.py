@@ -87,3 +87,37 @@ def wait_status(client: Any, token: str, ticket: str, status: str, timeout_s: fl
             return
         time.sleep(0.05)
     raise AssertionError(f"ticket never reached {status}: {r.get_json()}")
+
+
+def report(client: Any, token: str, ticket: str, operators: list[str], **extra: Any) -> Any:
+    body = {"operators": operators, **extra}
+    return client.post(f"/api/v1/queries/{ticket}/reports", json=body, headers=auth(token))
+
+
+def wait_report(client: Any, token: str, report_id: str, status: str, timeout_s: float = 15) -> Any:
+    """Until the report reads `status`; its body then."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        body = client.get(f"/api/v1/reports/{report_id}", headers=auth(token)).get_json()
+        if body.get("status") == status:
+            return body
+        time.sleep(0.05)
+    raise AssertionError(f"report never reached {status}: {body}")
+
+
+def sms_of(sandbox: Sandbox, phone: str, template: str) -> list[dict[str, Any]]:
+    return [m for m in sandbox.sms(phone) if m["template"] == template]
+
+
+def wait_sms_of(
+    sandbox: Sandbox, phone: str, template: str, count: int = 1, timeout_s: float = 20
+) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        found = sms_of(sandbox, phone, template)
+        if len(found) >= count:
+            return found
+        time.sleep(0.05)
+    raise AssertionError(
+        f"expected {count} {template} SMS, got {len(sms_of(sandbox, phone, template))}"
+    )

@@ -20,8 +20,8 @@ def test_result_counts_in_service_cards_per_operator(client, sandbox):
     assert message["template"] == "phone_cards_result"
     assert message["text"] == (
         "【一证通查】您查询的证件号码名下共有在网移动电话卡4张:中国移动1张,中国联通1张,"
-        "中国电信0张,中国广电0张,转售企业2张。如发现非本人办理的号码,请本人携带身份证件到"
-        "相应运营商营业厅办理。"
+        "中国电信0张,中国广电0张,转售企业2张。如发现非本人办理的号码,"
+        "可在一证通查“我的查询”中一键反映,或本人携带身份证件到营业厅办理。"
     )
 
 

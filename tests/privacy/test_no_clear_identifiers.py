@@ -15,7 +15,15 @@ from urllib.parse import quote
 import pytest
 import redis as redis_lib
 
-from tests.integration.flows import accounts_person, phone_cards_person, run_query
+from adapters.redis import keys
+from tests.integration.flows import (
+    accounts_person,
+    login,
+    phone_cards_person,
+    report,
+    run_query,
+    wait_sms_of,
+)
 from tests.processes import LOGS
 from tests.support import USED_IDENTIFIERS
 
@@ -53,15 +61,24 @@ def forms_of(identifier: str) -> list[bytes]:
     return [identifier.encode(), quote(identifier).encode(), identifier.encode("unicode_escape")]
 
 
-def test_no_identifier_in_logs_or_redis(client, sandbox, redis_client):
-    run_query(client, sandbox, phone_cards_person(sandbox))
+def test_no_identifier_in_logs_or_redis(client, sandbox, redis_client, api_server):
+    form, token = phone_cards_person(sandbox), login(client)
+    ticket, _ = run_query(client, sandbox, form, token)
     run_query(client, sandbox, accounts_person(sandbox, {"wechat": 1}))
+    # a 非本人 report, answered: its keys, its sealed phone and keep, its SMS and its logs
+    r = report(client, token, ticket, ["cmcc"], keep=[form["phone"][-4:]])
+    report_id = r.get_json()["report"]
+    sandbox.wait_for_report("cmcc", report_id)
+    sandbox.answer_report(report_id, "cmcc", "closed", 1)
+    wait_sms_of(sandbox, form["phone"], "report_closed")
+    assert redis_client.exists(keys.report(report_id), keys.report_basis(ticket)) == 2
     assert len(USED_IDENTIFIERS) >= 6
     places = {path.name: path.read_bytes() for path in LOGS.glob("*.log")}
     assert {"api.log", "worker.log", "sandbox.log"} <= set(places)
     assert all(places[name] for name in ("api.log", "worker.log", "sandbox.log"))
     places["redis"] = redis_dump(redis_client)
-    assert b"yzt:ticket:" in places["redis"]
+    assert b"yzt:ticket:" in places["redis"] and b"yzt:report:" in places["redis"]
+    assert b"yzt:mine:" in places["redis"] and b"yzt:refs:" in places["redis"]
     leaks = [
         (identifier, place)
         for identifier in sorted(USED_IDENTIFIERS)
@@ -75,5 +92,6 @@ def test_every_key_has_a_ttl(redis_client):
     """Everything we keep expires; the task queue's keys are Dramatiq's (docs/design.md)."""
     ours = [key for key in redis_client.scan_iter("yzt:*", count=1000)]
     assert any(key.startswith(b"yzt:audit") for key in ours)
+    assert any(key.startswith(b"yzt:nonce:") for key in ours)  # an operator's answer was here
     forever = [key for key in ours if redis_client.ttl(key) == -1]
     assert forever == []

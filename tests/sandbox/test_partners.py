@@ -32,7 +32,9 @@ CARDS_BODY = {"id_number": ID_A, "name": "张三", "phone": "13800138000"}
 def test_signed_request_is_answered(live: LiveSandbox) -> None:
     response = signed_post(live, CARDS_PATH, CARDS_BODY, partner_secret("cmcc"))
     assert response.status_code == 200
-    assert response.json() == {"cards": [], "phone_status": "none"}
+    answer = response.json()
+    assert answer.pop("reference").startswith("cmcc-")  # docs/partner-protocol.md, reports
+    assert answer == {"cards": [], "phone_status": "none"}
 
 
 def test_wrong_key_is_a_bad_signature(live: LiveSandbox) -> None:
@@ -109,7 +111,9 @@ def _zhang_san(live: LiveSandbox) -> None:
 def _cards(live: LiveSandbox, operator: str, **changes: str) -> dict:
     response = partner_post(live, operator, "cards/query", {**CARDS_BODY, **changes})
     assert response.status_code == 200
-    return response.json()
+    answer = response.json()
+    assert isinstance(answer.pop("reference"), str)  # every answer names the query
+    return answer
 
 
 def test_cards_in_service_at_this_operator(live: LiveSandbox) -> None:

@@ -17,6 +17,7 @@ from app.domain.outcomes import (
     decide_phone_cards,
 )
 from app.domain.providers import load_registry
+from app.domain.reports import Answer, OperatorAnswer
 from app.wiring.files import load_templates
 from notices.sms import (
     Message,
@@ -24,6 +25,9 @@ from notices.sms import (
     check_code_templates,
     code_message,
     outcome_message,
+    report_answer,
+    report_received,
+    report_refused,
 )
 from tests.unit.registry_data import COMPANIES, OPERATORS, REG, REGISTRY_DATA, cards, counts
 
@@ -69,7 +73,7 @@ def test_phone_cards_result_wording() -> None:
     assert rendered(outcome) == (
         "【一证通查】您查询的证件号码名下共有在网移动电话卡5张:中国移动2张,中国联通1张,"
         "中国电信0张,中国广电0张,转售企业2张。如发现非本人办理的号码,"
-        "请本人携带身份证件到相应运营商营业厅办理。"
+        "可在一证通查“我的查询”中一键反映,或本人携带身份证件到营业厅办理。"
     )
 
 
@@ -88,7 +92,7 @@ def test_phone_cards_partial_wording() -> None:
     assert rendered(outcome) == (
         "【一证通查】您查询的证件号码名下共有在网移动电话卡4张:中国移动2张,中国联通-张,"
         "中国电信1张,中国广电0张,转售企业-张。如发现非本人办理的号码,"
-        "请本人携带身份证件到相应运营商营业厅办理。"
+        "可在一证通查“我的查询”中一键反映,或本人携带身份证件到营业厅办理。"
         "中国联通、转售企业暂时无法查询,请稍后重试,本次不计入查询次数。"
     )
 
@@ -187,6 +191,11 @@ def test_every_template_has_a_gateway_id_and_known_placeholders() -> None:
         "mismatch": set(),
         "number_inactive": set(),
         "unavailable": set(),
+        "report_received": {"operators", "ref"},
+        "report_closed": {"operator", "count", "hotline"},
+        "report_confirmed": {"operator", "hotline"},
+        "report_visit_store": {"operator", "hotline"},
+        "report_refused": set(),
     }
     assert set(TEMPLATES.texts) == set(expected)
     for name, placeholders in expected.items():
@@ -219,11 +228,17 @@ def _all_outcomes() -> list[Outcome]:
 
 
 ALL_OUTCOMES = _all_outcomes()
+REPORT_MESSAGES = [
+    report_received("中国移动、中国联通、中国电信、中国广电、转售企业", "ABCDEF"),
+    report_refused(),
+    *(report_answer(Answer(kind, 999), "转售企业甲", "10086") for kind in OperatorAnswer),
+]
 
 
 def test_all_outcomes_cover_every_template() -> None:
     used = {outcome_message(o).template for o in ALL_OUTCOMES}
     used |= {code_message("1", s).template for s in Service}
+    used |= {m.template for m in REPORT_MESSAGES}
     assert used == set(TEMPLATES.texts)
     assert len(ALL_OUTCOMES) > 250
 

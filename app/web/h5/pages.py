@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 
 from app.domain.form_fields import DESCRIPTIONS, FORM_FIELDS
 from app.domain.forms import Service
+from app.domain.reports import GROUPS, REPORT_WINDOW_S, group_names
 from app.services.caller import Caller
 from app.web.h5 import errors, oauth
 from app.web.h5.headers import secure_headers
@@ -37,6 +38,11 @@ STATUS_TEXT = {
     "processing": "查询中",
     "delivered": "已发送",
     "failed": "发送失败",
+}
+REPORT_STATUS_TEXT = {
+    "submitted": "已提交",
+    "forwarded": "已转交运营商核查",
+    "answered": "已答复,结果已短信告知",
 }
 STATUS_HINTS = {
     "accepted": "正在排队查询,请稍候。",
@@ -80,16 +86,29 @@ def form(caller: Caller, path: str) -> str:
     )
 
 
+@blueprint.get("/queries")
+@signed_in
+def queries(caller: Caller) -> str:
+    """我的查询: the list is the JSON API's (GET /api/v1/queries), read by queries.js."""
+    names = {str(s): s.display_name for s in Service}
+    return render_template("h5/queries.html", status_text=STATUS_TEXT, service_names=names)
+
+
 @blueprint.get("/queries/<string:ticket>")
 @signed_in
 def submitted(caller: Caller, ticket: str) -> str:
     found = services().read_ticket(caller, ticket)
+    # Whether a report may be offered once the SMS has gone: never the query's outcome.
+    young = services().clock.now() - found.created_at < REPORT_WINDOW_S
     return render_template(
         "h5/submitted.html",
         ticket=found,
         service_name=Service(found.service).display_name,
         status_text=STATUS_TEXT,
         status_hints=STATUS_HINTS,
+        may_report=found.service == Service.PHONE_CARDS and young and not found.report,
+        report_groups={g: group_names(services().catalogue.registry, [g]) for g in GROUPS},
+        report_text=REPORT_STATUS_TEXT,
     )
 
 

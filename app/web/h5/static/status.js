@@ -17,6 +17,7 @@
   /* Steps reached get a tick; the step in progress is blue; a failed send marks the last. */
   function render(status) {
     box.setAttribute('data-status', status);
+    document.dispatchEvent(new CustomEvent('yzt:status', { detail: status })); /* report.js */
     text.textContent = labels[status] || status;
     text.className = 'status-' + status;
     hint.textContent = hints[status] || '';
