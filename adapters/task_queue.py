@@ -87,26 +87,14 @@ class DramatiqQueue:
     def schedule_run_query(self, ticket_id: str, attempt: int, token: str, delay_s: float) -> None:
         """The broker holds the message until it is due (Redis: its delay queue; RabbitMQ: a
         dead-lettering delay queue), so no worker thread waits out a retry."""
-        message: dramatiq.Message[None] = dramatiq.Message(
-            queue_name=QUEUE,
-            actor_name=RUN_QUERY,
-            args=(ticket_id,),
-            kwargs={"request_id": logs.request_id.get(), "attempt": attempt, "token": token},
-            options={},
-        )
+        message = _message(RUN_QUERY, ticket_id, attempt=attempt, token=token)
         self._broker.enqueue(message, delay=max(0, int(delay_s * 1000)))
 
     def enqueue_task(
         self, task: str, key: str, attempt: int = 0, token: str = "", delay_s: float = 0.0
     ) -> None:
         """The report tasks (FORWARD_REPORT, REPORT_SMS), on the same queue as run_query."""
-        message: dramatiq.Message[None] = dramatiq.Message(
-            queue_name=QUEUE,
-            actor_name=task,
-            args=(key,),
-            kwargs={"request_id": logs.request_id.get(), "attempt": attempt, "token": token},
-            options={},
-        )
+        message = _message(task, key, attempt=attempt, token=token)
         self._broker.enqueue(message, delay=max(0, int(delay_s * 1000)) or None)
 
     def depth(self) -> tuple[int, int]:
@@ -122,10 +110,16 @@ class DramatiqQueue:
 
 
 def _run_query_message(ticket_id: str) -> dramatiq.Message[None]:
+    return _message(RUN_QUERY, ticket_id)
+
+
+def _message(actor: str, key: str, **kwargs: object) -> dramatiq.Message[None]:
+    """A task for the actor about one ticket or report, with the API request's id for the
+    logs' one trail."""
     return dramatiq.Message(
         queue_name=QUEUE,
-        actor_name=RUN_QUERY,
-        args=(ticket_id,),
-        kwargs={"request_id": logs.request_id.get()},
+        actor_name=actor,
+        args=(key,),
+        kwargs={"request_id": logs.request_id.get(), **kwargs},
         options={},
     )

@@ -7,6 +7,7 @@ and all its queries share one aiohttp.ClientSession, so a query costs about its 
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import aiohttp
 import dramatiq
@@ -61,13 +62,19 @@ async def report_cases() -> tuple[ForwardReport, SendReportSms]:
     return _reports
 
 
+# every task: the one queue, Dramatiq's retries of an unexpected failure, a time limit
+TASK_OPTIONS: dict[str, Any] = {
+    "queue_name": QUEUE,
+    "max_retries": 8,
+    "min_backoff": 1_000,
+    "max_backoff": 60_000,
+    "time_limit": 180_000,
+}
+
+
 @dramatiq.actor(
     actor_name=RUN_QUERY,
-    queue_name=QUEUE,
-    max_retries=8,
-    min_backoff=1_000,
-    max_backoff=60_000,
-    time_limit=180_000,
+    **TASK_OPTIONS,
 )
 async def run_query(
     ticket_id: str, request_id: str = "-", attempt: int = 0, token: str = ""
@@ -79,11 +86,7 @@ async def run_query(
 
 @dramatiq.actor(
     actor_name=FORWARD_REPORT,
-    queue_name=QUEUE,
-    max_retries=8,
-    min_backoff=1_000,
-    max_backoff=60_000,
-    time_limit=180_000,
+    **TASK_OPTIONS,
 )
 async def forward_report(
     report_id: str, request_id: str = "-", attempt: int = 0, token: str = ""
@@ -96,11 +99,7 @@ async def forward_report(
 
 @dramatiq.actor(
     actor_name=REPORT_SMS,
-    queue_name=QUEUE,
-    max_retries=8,
-    min_backoff=1_000,
-    max_backoff=60_000,
-    time_limit=180_000,
+    **TASK_OPTIONS,
 )
 async def report_sms(
     message: str, request_id: str = "-", attempt: int = 0, token: str = ""

@@ -6,6 +6,7 @@ import json
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 from app.config import ROOT
 
@@ -16,9 +17,9 @@ LINE = re.compile(
 )
 
 
-def test_bench_runs_with_tiny_numbers(tmp_path):
+def tiny_run(module: str, out: Path) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(
-        [sys.executable, "-m", "bench", "--tiny", "--out", str(tmp_path)],
+        [sys.executable, "-m", module, "--tiny", "--out", str(out)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -26,6 +27,11 @@ def test_bench_runs_with_tiny_numbers(tmp_path):
         check=False,
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    return done
+
+
+def test_bench_runs_with_tiny_numbers(tmp_path):
+    done = tiny_run("bench", tmp_path)
     assert LINE.match(done.stdout.strip().splitlines()[-1]), done.stdout[-500:]
     (result,) = tmp_path.glob("bench-*.json")
     figures = json.loads(result.read_text())
@@ -43,15 +49,7 @@ def test_bench_runs_with_tiny_numbers(tmp_path):
 
 
 def test_the_gunicorn_sweep_runs_with_tiny_numbers(tmp_path):
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.sweep", "--tiny", "--out", str(tmp_path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    done = tiny_run("bench.sweep", tmp_path)
     (result,) = tmp_path.glob("sweep-*.json")
     rows = json.loads(result.read_text())
     assert [(r["processes"], r["threads"]) for r in rows] == [(2, 1), (2, 2)]
