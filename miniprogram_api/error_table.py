@@ -32,6 +32,8 @@ DOMAIN_STATUS: dict[type[domain.DomainError], int] = {
     domain.PlatformUnavailable: 503,
     domain.SmsUnavailable: 503,
     domain.ServiceUnavailable: 503,
+    domain.Forbidden: 403,
+    domain.Conflict: 409,
 }
 
 # Errors raised before our code runs, by status: werkzeug and webargs in the app, gunicorn

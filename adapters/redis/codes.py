@@ -11,6 +11,7 @@ from adapters.redis import is_cluster, keys
 from adapters.redis.errors import unavailable_on_redis_error
 from adapters.redis.quotas import QuotaTaker
 from adapters.redis.tickets import ticket_fields
+from app.domain.channels import FunnelPolicy
 from app.domain.codes import CodeCheck, CodeCheckOutcome, CodePolicy
 from app.domain.quotas import QuotaPolicy
 from app.ports.state import CodeRequest, Redemption, Refusal
@@ -53,10 +54,11 @@ class RedisCodes:
         codes: CodePolicy,
         ticket_ttl_s: int,
         form_ttl_s: int,
+        funnel: FunnelPolicy | None = None,
     ) -> None:
         self.redis = client
         self._cluster = is_cluster(client)
-        self._quotas = QuotaTaker(client, self._cluster, quotas, codes)
+        self._quotas = QuotaTaker(client, self._cluster, quotas, codes, funnel or FunnelPolicy())
         self._policy, self._codes = quotas, codes
         self._ticket_ttl_s, self._form_ttl_s = ticket_ttl_s, form_ttl_s
         self._redeem = client.register_script(REDEEM_CODE)

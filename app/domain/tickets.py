@@ -59,6 +59,7 @@ class Ticket:
     updated_at: float
     notify: bool = False
     quota: dict[str, str] = field(default_factory=dict)  # service, phone_h, id_h: for give-back
+    channel: str = ""  # the QR-code channel its session counted for (app/domain/channels.py)
 
     def check_move(self, new: TicketStatus) -> None:
         if not self.status.may_become(new):

@@ -7,13 +7,15 @@ from __future__ import annotations
 import copy
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from app.domain.breakers import BreakerPolicy, BreakerRecord
+from app.domain.channels import FunnelPolicy, FunnelStage, stages_at_end
 from app.domain.codes import CodeCheck, CodeCheckOutcome, CodePolicy
 from app.domain.quotas import Limit, QuotaPolicy, Rule
 from app.domain.tickets import FINAL_STATUSES, Ticket, TicketEnd, TicketStatus
 from app.ports.state import CodeRequest, QueryStart, Redemption, Refusal
+from tests.fakes.channels import FakeChannels, FakeFunnel, FakeQrImages, count
 from tests.fakes.clock import FixedClock
 from tests.fakes.memory import Memory
 
@@ -28,9 +30,11 @@ class FakeCodes:
         codes: CodePolicy,
         ticket_ttl_s: int = 7 * 86400,
         form_ttl_s: int = 3600,
+        funnel: FunnelPolicy | None = None,
     ) -> None:
         self.memory, self.quotas, self.codes = memory, quotas, codes
         self.ticket_ttl_s, self.form_ttl_s = ticket_ttl_s, form_ttl_s
+        self.funnel = funnel or FunnelPolicy()
 
     def issue(self, request: CodeRequest) -> Refusal | None:
         m, q = self.memory, self.quotas
@@ -58,6 +62,8 @@ class FakeCodes:
             m.incr(budget, 120)
         code = {"d": request.code_digest, "a": 0, "u": request.user_h}
         m.set(code_k, code, self.codes.ttl_s)
+        if request.channel:
+            count(m, self.funnel, request.channel, FunnelStage.CODE_REQUESTS, request.now)
         return None
 
     def cancel(self, request: CodeRequest) -> None:
@@ -67,6 +73,9 @@ class FakeCodes:
             self.memory.delete(id_q)
         self.memory.give_back(user_l)
         self.memory.give_back(ip_l)
+        if request.channel:
+            count(self.memory, self.funnel, request.channel, FunnelStage.CODE_REQUESTS,
+                  request.now, -1)  # fmt: skip
 
     def redeem(self, redemption: Redemption) -> CodeCheck:
         m, ticket = self.memory, redemption.ticket
@@ -114,8 +123,9 @@ class Finish:
 
 
 class FakeTickets:
-    def __init__(self, memory: Memory) -> None:
+    def __init__(self, memory: Memory, funnel: FunnelPolicy | None = None) -> None:
         self.memory = memory
+        self.funnel = funnel or FunnelPolicy()
         self.finished: list[Finish] = []
 
     def new_id(self, phone_h: str) -> str:
@@ -150,6 +160,9 @@ class FakeTickets:
                 m.delete(f"quota:{ticket.quota['id_h']}:id")
         if end.audit:
             m.audit.append(dict(end.audit))
+        for stage in stages_at_end(ticket.status, end.status) if ticket.channel else ():
+            at = ticket.created_at if stage is FunnelStage.QUERIES else end.now
+            count(m, self.funnel, ticket.channel, stage, at)
 
     def _set_status(self, ticket_id: str, status: TicketStatus, now: float) -> None:
         ticket = self.memory.get(f"ticket:{ticket_id}")
@@ -227,6 +240,9 @@ class FakeAuditLog:
     def tail(self, count: int) -> list[dict[str, str]]:
         return [dict(event) for event in self.memory.audit[-count:]]
 
+    def record(self, event: Mapping[str, str], now: float) -> None:
+        self.memory.audit.append(dict(event))
+
 
 class FakeSeenMessages:
     def __init__(self, memory: Memory) -> None:
@@ -248,6 +264,9 @@ class FakeState:
     limits: FakeRateLimits
     audit: FakeAuditLog
     seen: FakeSeenMessages
+    channels: FakeChannels = field(init=False)
+    funnel: FakeFunnel = field(init=False)
+    qr_images: FakeQrImages = field(init=False)
 
 
 def fake_state(
@@ -255,15 +274,19 @@ def fake_state(
     quotas: QuotaPolicy | None = None,
     codes: CodePolicy | None = None,
     breakers: BreakerPolicy | None = None,
+    funnel: FunnelPolicy | None = None,
 ) -> FakeState:
-    memory = Memory(clock)
-    return FakeState(
+    memory, funnel = Memory(clock), funnel or FunnelPolicy()
+    state = FakeState(
         memory,
-        FakeCodes(memory, quotas or QuotaPolicy(), codes or CodePolicy()),
-        FakeTickets(memory),
+        FakeCodes(memory, quotas or QuotaPolicy(), codes or CodePolicy(), funnel=funnel),
+        FakeTickets(memory, funnel),
         FakeDeliveryMarks(memory),
         FakeBreakers(memory, breakers or BreakerPolicy()),
         FakeRateLimits(memory),
         FakeAuditLog(memory),
         FakeSeenMessages(memory),
     )
+    state.channels, state.funnel = FakeChannels(memory), FakeFunnel(memory, funnel)
+    state.qr_images = FakeQrImages(memory)
+    return state

@@ -10,8 +10,9 @@ import pytest
 
 from adapters.redis import connect
 from adapters.redis import keys as redis_keys
+from adapters.redis.audit import AUDIT_RETENTION_S
 from adapters.redis.codes import RedisCodes
-from adapters.redis.tickets import AUDIT_RETENTION_S, RedisTickets
+from adapters.redis.tickets import RedisTickets
 from app.domain.codes import CodePolicy
 from app.domain.quotas import QuotaPolicy
 from app.domain.tickets import Ticket, TicketEnd, TicketStatus
