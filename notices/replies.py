@@ -72,6 +72,7 @@ class Replies:
     guides: str
     hotlines: str
     help: str
+    base_url: str = ""  # PUBLIC_URL, for links made per message
 
     @classmethod
     def build(cls, public_url: str, hotlines: Sequence[Hotline]) -> Replies:
@@ -83,7 +84,14 @@ class Replies:
             guides=GUIDES.format(**links),
             hotlines=HOTLINES.format(table=hotline_table(hotlines)),
             help=HELP,
+            base_url=base,
         )
+
+    def welcome_for(self, channel: str) -> str:
+        """A QR-code scan's welcome: its service link carries the scanned channel."""
+        if not channel:
+            return self.welcome
+        return WELCOME.format(service_url=f"{self.base_url}{SERVICE_PATH}?c={channel}")
 
     def for_message(self, incoming: Incoming) -> str | None:
         """The reply text, or None when WeChat expects no reply (e.g. unsubscribe, view)."""

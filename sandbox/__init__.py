@@ -14,10 +14,12 @@ from sandbox import (
     control,
     notices,
     partners,
+    qrcodes,
     sms,
     sms_clouds,
     wechat,
     wechat_oa,
+    wechat_scan,
     wechat_web,
 )
 from sandbox.accesslog import guard_default_access_log, runner_kwargs
@@ -59,6 +61,8 @@ def create_app(settings: SandboxSettings | None = None) -> web.Application:
         wechat_web,
         notices,
         sms_clouds,
+        qrcodes,
+        wechat_scan,
     ):
         module.add_routes(app)
     return app

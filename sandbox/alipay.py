@@ -68,6 +68,15 @@ async def _params(request: web.Request) -> dict[str, str]:
     return params
 
 
+def biz_content(params: dict[str, str]) -> dict[str, Any]:
+    """The method's own parameters (a JSON object in `biz_content`), or {} when malformed."""
+    try:
+        biz = json.loads(params.get("biz_content", ""))
+    except ValueError:
+        return {}
+    return biz if isinstance(biz, dict) else {}
+
+
 def signing_string(params: dict[str, str]) -> str:
     """What the SDK's sign_data signs: every parameter but `sign`, sorted, unescaped."""
     return "&".join(f"{k}={v}" for k, v in sorted(params.items()) if k != "sign")

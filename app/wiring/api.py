@@ -13,7 +13,9 @@ from app.domain.hashing import KeyedHasher
 from app.ports.identity import WebLogin
 from app.ports.runtime import Clock
 from app.ports.state import AuditLog, Breakers, Liveness
+from app.services.admin import AdminAccess
 from app.services.catalogue import Catalogue
+from app.services.channels import ChannelAdmin
 from app.services.codes import RequestCode
 from app.services.login import Login
 from app.services.official_account import AnswerCallback
@@ -44,6 +46,8 @@ class ApiServices:
     breakers: Breakers  # for the metrics
     queue: DramatiqQueue
     clock: Clock
+    admin: AdminAccess  # who may call /api/v1/admin, and its audit trail
+    channels: ChannelAdmin  # QR-code channels: their codes and funnel
 
 
 def build_api(settings: Settings) -> ApiServices:
@@ -67,6 +71,7 @@ def build_api(settings: Settings) -> ApiServices:
             sessions,
             hasher,
             quota_policy(settings).logins,
+            state.funnel,
         ),
         request_code=RequestCode(state.codes, sms, hasher, clock, code_policy(settings)),
         submit_query=SubmitQuery(
@@ -80,6 +85,7 @@ def build_api(settings: Settings) -> ApiServices:
             Replies.build(settings.public_url, guidance.hotlines),
             hasher,
             clock,
+            state.funnel,
         ),
         web_login=outside.web_login(settings),
         menu=outside.official_account_api(settings, state.client),
@@ -88,4 +94,13 @@ def build_api(settings: Settings) -> ApiServices:
         breakers=state.breakers,
         queue=queue,
         clock=clock,
+        admin=AdminAccess(settings.admin_token_map(), sessions, state.audit, clock),
+        channels=ChannelAdmin(
+            state.channels,
+            state.funnel,
+            outside.qr_makers(settings, state.client),
+            state.qr_images,
+            clock,
+            settings.qrcode_cache_ttl_s,
+        ),
     )

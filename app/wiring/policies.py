@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.config import Settings
 from app.domain.breakers import BreakerPolicy
+from app.domain.channels import FunnelPolicy
 from app.domain.codes import CodePolicy
 from app.domain.quotas import QuotaPolicy
 
@@ -25,3 +26,7 @@ def code_policy(s: Settings) -> CodePolicy:
 
 def breaker_policy(s: Settings) -> BreakerPolicy:
     return BreakerPolicy(threshold=s.breaker_threshold, cooldown_s=s.breaker_cooldown_s)
+
+
+def funnel_policy(s: Settings) -> FunnelPolicy:
+    return FunnelPolicy()  # 400 days (product.md): not a setting

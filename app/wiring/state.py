@@ -11,16 +11,19 @@ from adapters.epoch_sealing import EpochKeys, EpochSealer
 from adapters.redis import connect
 from adapters.redis.audit import RedisAuditLog
 from adapters.redis.breakers import CachedBreakers, RedisBreakers
+from adapters.redis.channels import RedisChannels
 from adapters.redis.codes import RedisCodes
 from adapters.redis.delivery_marks import RedisDeliveryMarks
+from adapters.redis.funnel import RedisFunnel
 from adapters.redis.limits import RedisRateLimits
 from adapters.redis.liveness import RedisLiveness
+from adapters.redis.qr_images import RedisQrImages
 from adapters.redis.seen_messages import RedisSeenMessages
 from adapters.redis.tickets import RedisTickets
 from app.config import Settings
 from app.ports.runtime import Clock
 from app.services.delivery import KEEP_AFTER_WINDOW_S
-from app.wiring.policies import breaker_policy, code_policy, quota_policy
+from app.wiring.policies import breaker_policy, code_policy, funnel_policy, quota_policy
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +39,14 @@ class State:
     audit: RedisAuditLog
     liveness: RedisLiveness
     seen: RedisSeenMessages
+    channels: RedisChannels
+    funnel: RedisFunnel
+    qr_images: RedisQrImages
 
 
 def build_state(settings: Settings, clock: Clock) -> State:
     client = connect(settings.redis_url, settings.redis_timeout_s)
+    funnel = funnel_policy(settings)
     return State(
         client=client,
         codes=RedisCodes(
@@ -48,14 +55,18 @@ def build_state(settings: Settings, clock: Clock) -> State:
             code_policy(settings),
             settings.ticket_ttl_s,
             settings.form_ttl_s,
+            funnel,
         ),
-        tickets=RedisTickets(client),
+        tickets=RedisTickets(client, funnel),
         marks=RedisDeliveryMarks(client),
         breakers=CachedBreakers(RedisBreakers(client, breaker_policy(settings)), clock),
         limits=RedisRateLimits(client),
         audit=RedisAuditLog(client),
         liveness=RedisLiveness(client),
         seen=RedisSeenMessages(client),
+        channels=RedisChannels(client),
+        funnel=RedisFunnel(client, funnel),
+        qr_images=RedisQrImages(client),
     )
 
 
