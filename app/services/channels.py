@@ -20,7 +20,7 @@ from app.domain.channels import (
     miniprogram_scene,
     parse_channel,
 )
-from app.domain.errors import Conflict, NotFound, PlatformUnavailable
+from app.domain.errors import Conflict, InvalidFields, NotFound, PlatformUnavailable
 from app.ports.partners import PartnerRejected, PartnerUnavailable
 from app.ports.qrcodes import QrCodeMaker
 from app.ports.runtime import Clock
@@ -56,6 +56,16 @@ class ChannelAdmin:
 
     def create(self, data: Mapping[str, Any]) -> Channel:
         channel = parse_channel(data, self.clock.now())
+        if not self.channels.create(channel):
+            raise Conflict("该渠道编号已存在")
+        return channel
+
+    def restore(self, data: Mapping[str, Any]) -> Channel:
+        """A channel from a backup (`flask channels export`), with its own creation time."""
+        created_at = data.get("created_at")
+        if isinstance(created_at, bool) or not isinstance(created_at, int | float):
+            raise InvalidFields({"created_at": ["创建时间应为秒数"]})
+        channel = parse_channel(data, float(created_at))
         if not self.channels.create(channel):
             raise Conflict("该渠道编号已存在")
         return channel

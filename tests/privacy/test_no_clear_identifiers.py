@@ -15,6 +15,8 @@ from urllib.parse import quote
 import pytest
 import redis as redis_lib
 
+from adapters.redis import keys
+from tests.integration.channel_steps import create_channel
 from tests.integration.flows import accounts_person, phone_cards_person, run_query
 from tests.processes import LOGS
 from tests.support import USED_IDENTIFIERS
@@ -53,15 +55,25 @@ def forms_of(identifier: str) -> list[bytes]:
     return [identifier.encode(), quote(identifier).encode(), identifier.encode("unicode_escape")]
 
 
+def login_from_channel(client) -> str:
+    channel = create_channel(client)
+    r = client.post(
+        "/api/v1/sessions", json={"platform": "alipay", "code": "p", "channel": channel}
+    )
+    return str(r.get_json()["token"])
+
+
 def test_no_identifier_in_logs_or_redis(client, sandbox, redis_client):
     run_query(client, sandbox, phone_cards_person(sandbox))
     run_query(client, sandbox, accounts_person(sandbox, {"wechat": 1}))
+    run_query(client, sandbox, phone_cards_person(sandbox), login_from_channel(client))
     assert len(USED_IDENTIFIERS) >= 6
     places = {path.name: path.read_bytes() for path in LOGS.glob("*.log")}
     assert {"api.log", "worker.log", "sandbox.log"} <= set(places)
     assert all(places[name] for name in ("api.log", "worker.log", "sandbox.log"))
     places["redis"] = redis_dump(redis_client)
     assert b"yzt:ticket:" in places["redis"]
+    assert b"yzt:funnel:" in places["redis"] and b"yzt:channels:" in places["redis"]
     leaks = [
         (identifier, place)
         for identifier in sorted(USED_IDENTIFIERS)
@@ -72,8 +84,11 @@ def test_no_identifier_in_logs_or_redis(client, sandbox, redis_client):
 
 
 def test_every_key_has_a_ttl(redis_client):
-    """Everything we keep expires; the task queue's keys are Dramatiq's (docs/design.md)."""
+    """Everything we keep expires, but the durable configuration keys.DURABLE names (the
+    channels); the task queue's keys are Dramatiq's (docs/design.md)."""
     ours = [key for key in redis_client.scan_iter("yzt:*", count=1000)]
     assert any(key.startswith(b"yzt:audit") for key in ours)
-    forever = [key for key in ours if redis_client.ttl(key) == -1]
-    assert forever == []
+    funnels = [key for key in ours if key.startswith(b"yzt:funnel:")]
+    assert funnels and all(redis_client.ttl(key) > 399 * 86400 for key in funnels)
+    forever = {key.decode() for key in ours if redis_client.ttl(key) == -1}
+    assert forever == set(keys.DURABLE)
