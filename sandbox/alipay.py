@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 
 from sandbox.alipay_errors import scripted_answer
-from sandbox.common import KEYS, SETTINGS, emulate_partner
+from sandbox.common import KEYS, REQUEST_HOST, SETTINGS, emulate_partner
 
 PARTNER = "alipay"
 OAUTH_METHOD = "alipay.system.oauth.token"
@@ -117,6 +117,7 @@ async def gateway(request: web.Request) -> web.Response:
     if not _in_time(params.get("timestamp", ""), request.app[SETTINGS].alipay_clock_skew_s):
         return error_response(INVALID_TIMESTAMP)
     method = params.get("method", "")
+    REQUEST_HOST.set(request.host)  # for answers that point back here (an image's address)
     handler = request.app[METHODS].get(method)
     if handler is None:
         return error_response(INVALID_METHOD)

@@ -35,7 +35,13 @@ from aiohttp import web
 from PIL import Image
 
 from sandbox import alipay
-from sandbox.common import SETTINGS, emulate_partner, json_response, read_json_object
+from sandbox.common import (
+    REQUEST_HOST,
+    SETTINGS,
+    emulate_partner,
+    json_response,
+    read_json_object,
+)
 from sandbox.notices import _token_error
 
 PARTNER = "wechat"
@@ -155,7 +161,7 @@ def alipay_qrcode_create(app: web.Application, params: dict[str, str]) -> dict[s
     )
     token = secrets.token_urlsafe(16)
     app[QR].alipay_images[token] = text
-    address = f"http://127.0.0.1:{app[SETTINGS].port}/alipay-qr/{token}.jpg"
+    address = f"http://{REQUEST_HOST.get()}/alipay-qr/{token}.jpg"
     return {
         "code": "10000",
         "msg": "Success",
