@@ -73,6 +73,7 @@ async def run(args: argparse.Namespace, stack: BenchStack, sampler: Sampler) -> 
         people = make_people(args.submit_n + args.pool_n, seed=args.seed)
         say(f"setup: {len(people)} sandbox people, {args.users} logged-in users")
         await run_pool(people, 64, client.put_person)
+        assert await client.create_channel() == 201
         await run_pool(list(range(args.users)), 16, client.login)
         say(f"codes: {len(people)} code requests")
         cpu_before = sampler.cpu_seconds()
@@ -128,6 +129,7 @@ async def run(args: argparse.Namespace, stack: BenchStack, sampler: Sampler) -> 
         )
         figures["cpu_ms_per_query_by_part"] = per_item_ms(cpu_before, cpu_after, completed)
         figures["timeline"] = timeline(sustained, done, run_start)
+        figures["channel_funnel_today"] = await client.funnel_today()
         figures["worker_duration_p50_ms"] = {
             service: percentile(durations, 50)
             for service, durations in audit_durations_ms(stack, run_start).items()

@@ -31,3 +31,6 @@ def test_bench_runs_with_tiny_numbers(tmp_path):
     assert figures["completed_queries"] == figures["sustained_queries"] > 0
     assert set(figures["code_statuses"]) == {"202"}
     assert list(tmp_path.glob("bench-*.png"))
+    funnel = figures["channel_funnel_today"]  # its users came from a QR-code channel
+    codes = sum(figures["code_statuses"].values())  # a run across midnight counts in two days
+    assert 0 < funnel["delivered"] <= funnel["queries"] <= funnel["code_requests"] <= codes
