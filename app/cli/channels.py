@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -51,16 +52,31 @@ def report(days: int, out: Path) -> None:
 
 
 def table(funnels: list[ChannelFunnel], days: int) -> str:
+    """Totals per channel, columns aligned in a terminal (a Chinese character is two wide)."""
     stages = list(FunnelStage)
-    head = ["渠道".ljust(24), *(STAGE_NAMES[s][0].rjust(6) for s in stages), "送达/登录".rjust(8)]
-    lines = [f"最近{days}天(北京时间)", " ".join(head)]
+    head = ["渠道", *(STAGE_NAMES[s][0] for s in stages), "送达/登录", "名称"]
+    rows = [head]
     for funnel in funnels:
         total = funnel.total
         sessions = total[FunnelStage.SESSIONS]
         rate = f"{100 * total[FunnelStage.DELIVERED] / sessions:.0f}%" if sessions else "-"
-        row = [funnel.channel.ljust(24), *(str(total[s]).rjust(8) for s in stages), rate.rjust(10)]
-        lines.append(" ".join(row) + f"  {funnel.name}")
+        rows.append([funnel.channel, *(str(total[s]) for s in stages), rate, funnel.name])
+    widths = [max(width(row[n]) for row in rows) for n in range(len(head))]
+    lines = [f"最近{days}天(北京时间)"]
+    for row in rows:
+        cells = [pad(row[0], widths[0])]
+        cells += [pad(cell, w, right=True) for cell, w in zip(row[1:-1], widths[1:-1], strict=True)]
+        lines.append("  ".join([*cells, row[-1]]))
     return "\n".join(lines)
+
+
+def width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def pad(text: str, to: int, right: bool = False) -> str:
+    space = " " * (to - width(text))
+    return space + text if right else text + space
 
 
 @channels_cli.command("export")

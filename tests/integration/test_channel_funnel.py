@@ -46,29 +46,22 @@ def login_from(client, platform: str, channel: str) -> str:
     return str(r.get_json()["token"])
 
 
-@pytest.fixture(scope="module")
-def campaign(flask_app, worker, sandbox, settings):
-    """One channel's people, through every door, and what `unknown` counted meanwhile."""
-    client = flask_app.test_client()
-    channel = create_channel(client, region="110105")
-    unknown_before = funnel(client, "unknown")
-    now = int(time.time())
-    # scans: a new follower, an existing one, WeChat's retry of the first, one from a poster
-    # whose channel was never created
-    new, old = new_openid(), new_openid()
+def scans(client, settings, channel: str, gone: str) -> None:
+    """A new follower, an existing one, WeChat's retry of the first, and one from a poster
+    whose channel was never created."""
+    new, old, now = new_openid(), new_openid(), int(time.time())
     welcome = scan(client, settings, new, channel, follower=False, at=now)
     assert f"{settings.public_url}/h5/?c={channel}" in welcome
     assert f"/h5/?c={channel}" in scan(client, settings, old, channel, follower=True, at=now)
     retry = event_xml(new, "subscribe", f"qrscene_{channel}", now)
     retry = retry.replace("</xml>", "<Ticket><![CDATA[gQsandbox]]></Ticket></xml>")
     assert post_plain(client, settings, retry).get_data(as_text=True) == "success"
-    gone = new_channel_id("gone")
     assert f"/h5/?c={gone}" in scan(client, settings, new_openid(), gone, False, now)
-    # both mini-programs, each through a query to its delivery
-    for platform in ("wechat", "alipay"):
-        token = login_from(client, platform, channel)
-        run_query(client, sandbox, phone_cards_person(sandbox), token)
-    # H5: the QR code's address through WeChat web OAuth, then a query from the cookie session
+
+
+def h5_query(flask_app, client, sandbox, settings, channel: str) -> None:
+    """The H5 code's address through WeChat web OAuth, then a query from the cookie session,
+    then a second code request the 24-hour quota refuses (no 202: not counted)."""
     browser = flask_app.test_client()
     page = decoded(client.get(f"/api/v1/admin/channels/{channel}/qrcodes/h5", headers=ADMIN).data)
     assert sign_in(browser, page.removeprefix(settings.public_url)).status_code == 200
@@ -77,11 +70,22 @@ def campaign(flask_app, worker, sandbox, settings):
     r = browser.post("/api/v1/queries", json={**form, "code": sandbox.last_code(form["phone"])})
     assert r.status_code == 202, r.get_json()
     wait_delivered(browser, r.get_json()["ticket"])
-    # a refused code request (the 24-hour quota) is no 202: not counted
     assert browser.post("/api/v1/verification-codes", json=form).status_code == 429
+
+
+@pytest.fixture(scope="module")
+def campaign(flask_app, worker, sandbox, settings):
+    """One channel's people, through every door, and what `unknown` counted meanwhile."""
+    client = flask_app.test_client()
+    channel, gone = create_channel(client, region="110105"), new_channel_id("gone")
+    unknown_before = funnel(client, "unknown")
+    scans(client, settings, channel, gone)
+    for platform in ("wechat", "alipay"):  # both mini-programs, each to its delivery
+        token = login_from(client, platform, channel)
+        run_query(client, sandbox, phone_cards_person(sandbox), token)
+    h5_query(flask_app, client, sandbox, settings, channel)
     # a poster whose channel does not exist: counted as unknown, all the way
-    stranger = login_from(client, "wechat", gone)
-    run_query(client, sandbox, phone_cards_person(sandbox), stranger)
+    run_query(client, sandbox, phone_cards_person(sandbox), login_from(client, "wechat", gone))
     # a code whose query is never submitted: a code request, no query
     lost = phone_cards_person(sandbox)
     assert request_code(client, login_from(client, "alipay", channel), lost).status_code == 202
