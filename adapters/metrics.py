@@ -72,12 +72,20 @@ def observe_request(endpoint: str, status: int) -> None:
 
 
 class StateCollector(Collector):
-    """Read at scrape time: each partner's breaker, and the task queue's depth."""
+    """Read at scrape time: each partner's breaker, the task queue's depth, and today's funnel
+    of the QR-code channels, all channels together (a label per stage, never per channel: the
+    number of series stays bounded however many channels there are)."""
 
     BREAKER_VALUES = {"closed": 0.0, "half_open": 0.5, "open": 1.0}  # noqa: RUF012
 
-    def __init__(self, breakers: Mapping[str, str], queue_depth: tuple[int, int]) -> None:
+    def __init__(
+        self,
+        breakers: Mapping[str, str],
+        queue_depth: tuple[int, int],
+        funnel_today: Mapping[str, int] | None = None,
+    ) -> None:
         self.breakers, self.queue_depth = breakers, queue_depth
+        self.funnel_today = funnel_today or {}
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         breakers = GaugeMetricFamily(
@@ -93,6 +101,14 @@ class StateCollector(Collector):
         queue.add_metric(["waiting"], float(waiting))
         queue.add_metric(["in_flight"], float(in_flight))
         yield queue
+        funnel = GaugeMetricFamily(
+            "yzt_channel_funnel_today",
+            "Today's (China time) QR-code channel funnel, all channels together",
+            labels=["stage"],
+        )
+        for stage, count in self.funnel_today.items():
+            funnel.add_metric([str(stage)], float(count))
+        yield funnel
 
 
 def exposition(state: Collector | None) -> bytes:

@@ -92,6 +92,12 @@ class Settings:
     # what the real SMS providers and WeChat require
     sms_retry_window_s: int = 1800  # a throttled result SMS is tried again for this long
     wechat_web_verify_file: str = ""  # "MP_verify_<x>.txt:<content>", web OAuth's domain check
+    # QR-code channels: the platforms' codes (docs/channels.md)
+    wechat_mp_env_version: str = "release"  # getUnlimited's env_version: release|trial|develop
+    wechat_mp_code_page: str = ""  # the page the mini-program code opens; "": the home page
+    wechat_qrcode_base: str = "https://mp.weixin.qq.com"  # showqrcode?ticket=, the OA's image
+    alipay_qrcode_page: str = "pages/index/index"  # url_param of alipay.open.app.qrcode.create
+    qrcode_cache_ttl_s: int = 30 * 86400  # how long a platform's QR image is kept
     # rules (product.md); limits are configuration
     code_quota_window_s: int = 86400
     code_limit_per_user_day: int = 5
@@ -164,6 +170,7 @@ class Settings:
             "wechat_mp_appid": "wx_sandbox_mp",
             "wechat_mp_secret": "sandbox-mp-secret",
             "wechat_api_base": self.sandbox_url,
+            "wechat_qrcode_base": self.sandbox_url,
             "alipay_appid": "2021000000000001",
             "alipay_app_private_key": str(keys / "app_private.pem"),
             "alipay_public_key": str(keys / "alipay_public.pem"),
@@ -202,6 +209,8 @@ class Settings:
         if self.redis_url.startswith("redis+cluster://") and not self.broker_url.startswith("amqp"):
             # Dramatiq's Redis broker needs one Redis: its scripts touch keys across slots
             raise ConfigError("with a Redis Cluster, set BROKER_URL to RabbitMQ (amqp://…)")
+        if self.wechat_mp_env_version not in ("release", "trial", "develop"):
+            raise ConfigError("WECHAT_MP_ENV_VERSION must be release, trial or develop")
         if not self.public_url.startswith(("http://", "https://")):
             # replies, the menu and the H5 OAuth redirect all need the address phones use
             raise ConfigError("PUBLIC_URL must be set, e.g. https://yzt.example.gov.cn")

@@ -79,6 +79,7 @@ async def run(args: argparse.Namespace, stack: BenchStack, sampler: Sampler) -> 
         if profiles:
             say(f"profiling the API and the workers with py-spy into {args.profile}")
             profiles.start()
+        assert await client.create_channel() == 201
         journey: dict[str, dict[str, float]] = {}  # our CPU per step of a citizen's journey
         say(f"logins: {args.users} logins (WeChat jscode2session at the sandbox)")
         cpu_before = sampler.cpu_seconds()
@@ -150,6 +151,7 @@ async def run(args: argparse.Namespace, stack: BenchStack, sampler: Sampler) -> 
         figures["cpu_ms_per_query_by_part"] = per_item_ms(cpu_before, cpu_after, completed)
         figures.update(journey_figures(journey))
         figures["timeline"] = timeline(sustained, done, run_start)
+        figures["channel_funnel_today"] = await client.funnel_today()
         by_service, by_partner = audit_durations_ms(stack, run_start)
         figures["worker_duration_p50_ms"] = {
             service: percentile(durations, 50) for service, durations in by_service.items()

@@ -150,7 +150,8 @@ def audit_durations_ms(
     by_service: dict[str, list[float]] = {}
     by_partner: dict[str, list[float]] = {}
     for _, fields in entries:
-        by_service.setdefault(fields["service"], []).append(float(fields["duration_ms"]))
+        if "duration_ms" in fields:  # a query's end (admin calls and reports are audited too)
+            by_service.setdefault(fields["service"], []).append(float(fields["duration_ms"]))
         for partner, ms in json.loads(fields.get("timings_ms") or "{}").items():
             by_partner.setdefault(partner, []).append(float(ms))
     return by_service, by_partner

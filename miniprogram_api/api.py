@@ -6,6 +6,7 @@ from flask import Flask, Response, request
 from flask_smorest import Api
 
 from miniprogram_api import error_table as table
+from miniprogram_api.admin import blp as admin_blp
 from miniprogram_api.catalogue import blp as catalogue_blp
 from miniprogram_api.errors import ErrorSchema, entry_response, register_error_handlers
 from miniprogram_api.json_bounds import bounds_problem
@@ -54,3 +55,4 @@ def register_api(app: Flask) -> None:
     )
     api.register_blueprint(blp)
     api.register_blueprint(catalogue_blp)
+    api.register_blueprint(admin_blp)

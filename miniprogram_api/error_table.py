@@ -36,6 +36,8 @@ DOMAIN_STATUS: dict[type[domain.DomainError], int] = {
     domain.AlreadyReported: 409,
     domain.PartnerUnauthenticated: 401,
     domain.WrongOperator: 403,
+    domain.Forbidden: 403,
+    domain.Conflict: 409,
 }
 
 # Errors raised before our code runs, by status: werkzeug and webargs in the app, gunicorn

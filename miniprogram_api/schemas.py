@@ -5,6 +5,8 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
+from app.domain.channels import ID_MESSAGE
+
 
 class StrictSchema(ma.Schema):
     """Unknown fields are refused (422), with Chinese messages."""
@@ -54,6 +56,10 @@ class LoginSchema(StrictSchema):
         required=True,
         # Platform login codes are short ASCII tokens; anything else never reaches the platform.
         validate=validate.Regexp(r"^[A-Za-z0-9_\-]{1,128}$", error="登录凭证格式有误"),
+    )
+    channel = text(
+        "可选:打开小程序的二维码渠道,即启动参数 scene 或 query 中 c=<id> 的 id",
+        validate=validate.Regexp(r"^[A-Za-z0-9_\-]{1,32}$", error=ID_MESSAGE),
     )
 
 

@@ -48,8 +48,8 @@ def authenticate() -> None:
         # The H5 pages' session: an HttpOnly SameSite=Strict cookie, so cross-site requests
         # don't carry it, and guard_request lets only application/json POSTs through (CSRF).
         token, front_end = request.cookies.get(SESSION_COOKIE), FrontEnd.H5
-    user = services().sessions.authenticate(token, front_end)
-    g.caller = Caller(user, request.remote_addr or "")
+    session = services().sessions.open(token, front_end)
+    g.caller = Caller(session.user, request.remote_addr or "", session.channel)
 
 
 def caller() -> Caller:
@@ -70,7 +70,8 @@ class Sessions(MethodView):
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """用平台登录凭证换取会话令牌"""
         ip = request.remote_addr or ""
-        result = services().login(body["platform"], body["code"], FrontEnd.MINIPROGRAM, ip)
+        platform, code, channel = body["platform"], body["code"], body.get("channel", "")
+        result = services().login(platform, code, FrontEnd.MINIPROGRAM, ip, channel)
         return {"token": result.token, "expires_in": result.expires_in}
 
 

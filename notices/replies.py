@@ -84,6 +84,7 @@ class Replies:
     hotlines: str
     help: str
     report: str = ""  # 非本人反映: how to report a card that is not mine
+    base_url: str = ""  # PUBLIC_URL, for links made per message
 
     @classmethod
     def build(cls, public_url: str, hotlines: Sequence[Hotline]) -> Replies:
@@ -100,7 +101,14 @@ class Replies:
             hotlines=HOTLINES.format(table=hotline_table(hotlines)),
             help=HELP,
             report=REPORT.format(**links),
+            base_url=base,
         )
+
+    def welcome_for(self, channel: str) -> str:
+        """A QR-code scan's welcome: its service link carries the scanned channel."""
+        if not channel:
+            return self.welcome
+        return WELCOME.format(service_url=f"{self.base_url}{SERVICE_PATH}?c={channel}")
 
     def for_message(self, incoming: Incoming) -> str | None:
         """The reply text, or None when WeChat expects no reply (e.g. unsubscribe, view)."""

@@ -14,11 +14,13 @@ from sandbox import (
     control,
     notices,
     partners,
+    qrcodes,
     reports,
     sms,
     sms_clouds,
     wechat,
     wechat_oa,
+    wechat_scan,
     wechat_web,
 )
 from sandbox.accesslog import guard_default_access_log, runner_kwargs
@@ -61,6 +63,8 @@ def create_app(settings: SandboxSettings | None = None) -> web.Application:
         wechat_web,
         notices,
         sms_clouds,
+        qrcodes,
+        wechat_scan,
     ):
         module.add_routes(app)
     return app

@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 
 from sandbox.alipay_errors import scripted_answer
-from sandbox.common import KEYS, SETTINGS, emulate_partner
+from sandbox.common import KEYS, REQUEST_HOST, SETTINGS, emulate_partner
 
 PARTNER = "alipay"
 OAUTH_METHOD = "alipay.system.oauth.token"
@@ -68,6 +68,15 @@ async def _params(request: web.Request) -> dict[str, str]:
     return params
 
 
+def biz_content(params: dict[str, str]) -> dict[str, Any]:
+    """The method's own parameters (a JSON object in `biz_content`), or {} when malformed."""
+    try:
+        biz = json.loads(params.get("biz_content", ""))
+    except ValueError:
+        return {}
+    return biz if isinstance(biz, dict) else {}
+
+
 def signing_string(params: dict[str, str]) -> str:
     """What the SDK's sign_data signs: every parameter but `sign`, sorted, unescaped."""
     return "&".join(f"{k}={v}" for k, v in sorted(params.items()) if k != "sign")
@@ -108,6 +117,7 @@ async def gateway(request: web.Request) -> web.Response:
     if not _in_time(params.get("timestamp", ""), request.app[SETTINGS].alipay_clock_skew_s):
         return error_response(INVALID_TIMESTAMP)
     method = params.get("method", "")
+    REQUEST_HOST.set(request.host)  # for answers that point back here (an image's address)
     handler = request.app[METHODS].get(method)
     if handler is None:
         return error_response(INVALID_METHOD)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import json
 from functools import partial
 from typing import Any
@@ -20,6 +21,10 @@ STATE = web.AppKey("state", SandboxState)
 CATALOG = web.AppKey("catalog", Catalog)
 KEYS = web.AppKey("keys", SandboxKeys)
 CLOSING = web.AppKey("closing", asyncio.Event)
+
+# The host a request reached (set by handlers that build addresses on this sandbox): each
+# request runs in its own task, so each sees its own.
+REQUEST_HOST: contextvars.ContextVar[str] = contextvars.ContextVar("request_host")
 
 TIMEOUT_FAULT_S = 60.0
 _POLL_S = 0.25

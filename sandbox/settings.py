@@ -21,6 +21,8 @@ class SandboxSettings:
     wechat_mp_secret: str = "sandbox-mp-secret"
     wechat_oa_appid: str = "wx_sandbox_oa"
     wechat_oa_secret: str = "sandbox-oa-secret"
+    wechat_oa_token: str = "sandbox-oa-token"  # signs the QR-code scans it sends (wechat_scan)
+    callback_url: str = "http://127.0.0.1:8000/wechat/official/callback"  # the app's, for scans
     alipay_appid: str = "2021000000000001"
     sms_secret: str = "sandbox-secret-sms"
     # partner id (lower case) -> HMAC key; partners not listed use "sandbox-secret-<id>"
@@ -57,6 +59,8 @@ class SandboxSettings:
             wechat_mp_secret=env.get("WECHAT_MP_SECRET") or default.wechat_mp_secret,
             wechat_oa_appid=env.get("WECHAT_OA_APPID") or default.wechat_oa_appid,
             wechat_oa_secret=env.get("WECHAT_OA_SECRET") or default.wechat_oa_secret,
+            wechat_oa_token=env.get("WECHAT_OA_TOKEN") or default.wechat_oa_token,
+            callback_url=_callback_url(env),
             alipay_appid=env.get("ALIPAY_APPID") or default.alipay_appid,
             sms_secret=env.get("SMS_SANDBOX_SECRET") or default.sms_secret,
             partner_secrets=secrets,
@@ -73,6 +77,13 @@ class SandboxSettings:
             backend_url=env.get("SANDBOX_BACKEND_URL")
             or f"http://127.0.0.1:{env.get('PORT') or 8000}",
         )
+
+
+def _callback_url(env: Mapping[str, str]) -> str:
+    """Where WeChat sends the official account's events: the app's callback at PUBLIC_URL (the
+    app's own default, http://127.0.0.1:$PORT, when unset)."""
+    base = env.get("PUBLIC_URL") or f"http://127.0.0.1:{env.get('PORT') or 8000}"
+    return env.get("SANDBOX_OA_CALLBACK_URL") or f"{base.rstrip('/')}/wechat/official/callback"
 
 
 def _limits(spec: str) -> dict[str, int]:

@@ -12,6 +12,7 @@ from adapters.redis.errors import unavailable_on_redis_error
 from adapters.redis.quotas import QuotaTaker
 from adapters.redis.tickets import ticket_fields
 from adapters.task_queue import InlineTask
+from app.domain.channels import FunnelPolicy
 from app.domain.codes import CodeCheck, CodeCheckOutcome, CodePolicy
 from app.domain.quotas import QuotaPolicy
 from app.ports.state import CodeRequest, Redemption, Refusal
@@ -69,13 +70,14 @@ class RedisCodes:
         codes: CodePolicy,
         ticket_ttl_s: int,
         form_ttl_s: int,
+        funnel: FunnelPolicy | None = None,
         queue: InlineQueue | None = None,
     ) -> None:
         """queue: given, a redeemed code's ticket gets its task queued in the same script."""
         self.redis = client
         self._cluster = is_cluster(client)
         self._queue = None if self._cluster else queue  # a Cluster's broker is RabbitMQ
-        self._quotas = QuotaTaker(client, self._cluster, quotas, codes)
+        self._quotas = QuotaTaker(client, self._cluster, quotas, codes, funnel or FunnelPolicy())
         self._policy, self._codes = quotas, codes
         self._ticket_ttl_s, self._form_ttl_s = ticket_ttl_s, form_ttl_s
         self._redeem = client.register_script(REDEEM_CODE)

@@ -173,3 +173,29 @@ def oa_access_token(appid: str) -> str:
 def oa_access_token_lock(appid: str) -> str:
     """Held by the one process that refreshes the token; same slot as the token."""
     return f"{PREFIX}:oa:token:{{w:{appid}}}:lock"
+
+
+# --- QR-code channels and their funnel -------------------------------------------------------
+
+
+def channels() -> str:
+    """Every QR-code channel (id -> its name, region and creation): durable configuration, the
+    one `yzt:` key without a TTL (docs/design.md says why, and how it is backed up)."""
+    return f"{PREFIX}:channels:{{ch}}"
+
+
+def funnel_day(day: str) -> str:
+    """One China-time day of every channel's funnel: `<channel>:<stage>` -> count, and
+    `*:<stage>` for all channels together. Expires FunnelPolicy.retention_days after the day.
+    In the channels' slot, so an arrival is counted for its channel, or for `unknown`, in one
+    script."""
+    return f"{PREFIX}:funnel:{{ch}}:{day}"
+
+
+def qr_image(kind: str, channel_id: str, variant_h: str) -> str:
+    """A channel's QR image as a platform made it (the platforms rate-limit those calls)."""
+    return f"{PREFIX}:qrcode:{{q:{channel_id}}}:{kind}:{variant_h}"
+
+
+# Keys kept without a TTL, on purpose: configuration, not data about people (docs/design.md).
+DURABLE = (channels(),)

@@ -8,6 +8,9 @@ the request counts against no limit. The one cost: for the instant between the t
 trips, a request that is about to be refused holds its phone's quota, and a second request for
 that phone at that very instant is refused too.
 
+A request from a QR-code channel is counted in that channel's funnel by the same script (on a
+Cluster, by one more script in the same pipeline, taken back with the rest on a refusal).
+
 Every number (windows, counts) comes from the QuotaPolicy and the CodePolicy given: the
 scripts hold none of their own.
 """
@@ -18,13 +21,16 @@ from collections.abc import Callable
 from typing import Any
 
 from adapters.redis import keys
+from adapters.redis.funnel import Count, add_count
 from adapters.redis.scripts import GIVE_BACK_COUNT, TAKE_COUNT, give_back_count, pipelined_script
+from app.domain.channels import FunnelPolicy, FunnelStage
 from app.domain.codes import CodePolicy
 from app.domain.quotas import Limit, QuotaPolicy, Rule
 from app.ports.state import CodeRequest, Refusal
 
-# Every quota checked, then all taken and the code stored (owned by ARGV[9]), atomically.
-# KEYS: phone, id, user, ip, code, all-codes counter. {0, ''} or {seconds to wait, limit}.
+# Every quota checked, then all taken and the code stored (owned by ARGV[9]), atomically, and
+# with ARGV[13] (a channel's field) the request counted in the day's funnel (KEYS[7]).
+# KEYS: phone, id, user, ip, code, all-codes counter, funnel day. {0, ''} or {seconds, limit}.
 TAKE_ALL = """
 local function wait_of(key)
   local ms = redis.call('PTTL', KEYS[key])
@@ -55,6 +61,11 @@ end
 redis.call('DEL', KEYS[5])
 redis.call('HSET', KEYS[5], 'd', ARGV[4], 'a', 0, 'u', ARGV[9])
 redis.call('EXPIRE', KEYS[5], ARGV[5])
+if ARGV[13] ~= '' then
+  redis.call('HINCRBY', KEYS[7], ARGV[13], 1)
+  redis.call('HINCRBY', KEYS[7], ARGV[14], 1)
+  redis.call('EXPIREAT', KEYS[7], ARGV[15])
+end
 return {0, ''}
 """
 
@@ -84,10 +95,17 @@ Step = tuple[Limit, Callable[[Any], None], Callable[[Any], None]]
 
 
 class QuotaTaker:
-    def __init__(self, client: Any, cluster: bool, policy: QuotaPolicy, codes: CodePolicy):
+    def __init__(
+        self,
+        client: Any,
+        cluster: bool,
+        policy: QuotaPolicy,
+        codes: CodePolicy,
+        funnel: FunnelPolicy,
+    ) -> None:
         self.redis = client
         self.cluster = cluster
-        self.policy, self.codes = policy, codes
+        self.policy, self.codes, self.funnel = policy, codes, funnel
         self._take_all = client.register_script(TAKE_ALL)
 
     def take(self, request: CodeRequest) -> Refusal | None:
@@ -99,7 +117,10 @@ class QuotaTaker:
         pipe = self.redis.pipeline(transaction=False)
         for _, take, _ in steps:
             take(pipe)
-        waits = [int(w) for w in pipe.execute()]
+        count = self._count(request)
+        if count:
+            add_count(pipe, count)  # the funnel's slot: one more script, no more round trips
+        waits = [int(w) for w in pipe.execute()[: len(steps)]]
         refused = [(wait, limit) for (limit, _, _), wait in zip(steps, waits, strict=True) if wait]
         if not refused:
             return None
@@ -107,6 +128,8 @@ class QuotaTaker:
         for (_, _, give_back), wait in zip(steps, waits, strict=True):
             if not wait:
                 give_back(undo)
+        if count:
+            add_count(undo, count, -1)
         undo.execute()
         wait, limit = max(refused)
         return Refusal(limit, wait)
@@ -124,10 +147,20 @@ class QuotaTaker:
             pipe.delete(keys.id_quota(request.id_h))
         give_back_count(pipe, keys.user_limit(request.user_h))
         give_back_count(pipe, keys.ip_limit(request.ip_h))
+        count = self._count(request)
+        if count:
+            add_count(pipe, count, -1)  # no 202: not a code request of the funnel
         pipe.execute()
+
+    def _count(self, request: CodeRequest) -> Count | None:
+        if not request.channel:
+            return None
+        return Count.of(self.funnel, request.channel, FunnelStage.CODE_REQUESTS, request.now)
 
     def _atomic(self, request: CodeRequest, minute: int, left_in_minute: int) -> Refusal | None:
         policy = self.policy
+        count = self._count(request) or Count.of(self.funnel, "-", FunnelStage.CODE_REQUESTS, 0)
+        counted = count.fields if request.channel else ("", "")
         wait, reason = self._take_all(
             keys=[
                 keys.phone_quota(request.phone_h, request.service),
@@ -136,6 +169,7 @@ class QuotaTaker:
                 keys.ip_limit(request.ip_h),
                 keys.code(request.phone_h, request.service),
                 keys.code_budget(minute),
+                count.key,
             ],
             args=[
                 policy.phone.window_s,
@@ -150,6 +184,8 @@ class QuotaTaker:
                 policy.user.window_s,
                 policy.ip.window_s,
                 ALL_CODES_COUNTER_TTL_S,
+                *counted,
+                count.expire_at,
             ],
         )
         if not int(wait):

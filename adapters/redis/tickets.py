@@ -9,14 +9,15 @@ from typing import Any, cast
 import redis
 
 from adapters.redis import keys
+from adapters.redis.audit import append_event
 from adapters.redis.errors import unavailable_on_redis_error
+from adapters.redis.funnel import Count, add_count
 from adapters.redis.scripts import pipelined_script
+from app.domain.channels import FunnelPolicy, FunnelStage, stages_at_end
 from app.domain.reports import REFERENCE_TTL_S
 from app.domain.tickets import FINAL_STATUSES, LISTED_FOR_S, Ticket, TicketEnd, TicketStatus
 from app.ports.state import QueryStart
 
-AUDIT_MAXLEN = 100_000  # a ceiling on memory, whatever the traffic
-AUDIT_RETENTION_S = 7 * 86400  # as long as the tickets the events are about
 SMS_MARKER_TTL_S = 7 * 86400
 
 # The worker's first step: the ticket (flat HGETALL), its sealed form and any result SMS waiting
@@ -47,8 +48,9 @@ return 1
 
 
 class RedisTickets:
-    def __init__(self, client: redis.Redis) -> None:
+    def __init__(self, client: redis.Redis, funnel: FunnelPolicy | None = None) -> None:
         self.redis = client
+        self.funnel = funnel or FunnelPolicy()
         self._final = sorted(str(status) for status in FINAL_STATUSES)
         self._begin = client.register_script(BEGIN)
 
@@ -89,11 +91,7 @@ class RedisTickets:
             if ticket.quota.get("id_h"):
                 pipe.delete(keys.id_quota(ticket.quota["id_h"]))
         if end.audit:
-            stream = keys.audit_stream()
-            pipe.xadd(stream, cast(Any, end.audit), maxlen=AUDIT_MAXLEN, approximate=True)
-            # Events older than the retention go, and an idle stream goes as a whole.
-            pipe.xtrim(stream, minid=int((end.now - AUDIT_RETENTION_S) * 1000), approximate=False)
-            pipe.expire(stream, AUDIT_RETENTION_S)
+            append_event(pipe, end.audit, end.now)
         if end.report_basis is not None:  # 7 days, for a report (app/domain/reports.py)
             basis, refs = keys.report_basis(ticket.id), end.report_basis.references
             fields = {
@@ -106,10 +104,15 @@ class RedisTickets:
         pipe.zadd(mine, {ticket.id: ticket.created_at})
         pipe.zremrangebyscore(mine, "-inf", f"({end.now - LISTED_FOR_S}")
         pipe.expire(mine, LISTED_FOR_S)
+        for stage in stages_at_end(ticket.status, end.status) if ticket.channel else ():
+            # a query counts in the day it was accepted, a delivery in the day it went out
+            at = ticket.created_at if stage is FunnelStage.QUERIES else end.now
+            add_count(pipe, Count.of(self.funnel, ticket.channel, stage, at))
         pipe.execute()
 
 
 def ticket_fields(ticket: Ticket) -> dict[str, Any]:
+    channel = {"channel": ticket.channel} if ticket.channel else {}
     return {
         "service": ticket.service,
         "status": str(ticket.status),
@@ -121,6 +124,7 @@ def ticket_fields(ticket: Ticket) -> dict[str, Any]:
         "notify": "1" if ticket.notify else "0",
         "quota": json.dumps(ticket.quota),
         **({"report": ticket.report} if ticket.report else {}),
+        **channel,
     }
 
 
@@ -138,4 +142,5 @@ def ticket_from(ticket_id: str, raw: dict[bytes, bytes]) -> Ticket:
         notify=f.get("notify") == "1",
         quota=json.loads(f.get("quota", "{}")),
         report=f.get("report", ""),
+        channel=f.get("channel", ""),
     )

@@ -97,6 +97,18 @@ class TooManyRequests(DomainError):
         self.retry_after = max(1, retry_after)
 
 
+class Forbidden(DomainError):
+    """A valid credential that may not do this: a citizen's session on the admin API."""
+
+    code = "forbidden"
+    message = "无权访问管理接口"
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    message = "该编号已被占用"
+
+
 class ServiceUnavailable(DomainError):
     code = "unavailable"
     message = "系统繁忙,请稍后重试"

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.domain.channels import is_channel_id
 from app.domain.hashing import KeyedHasher
+
+# A QR-code scan: a new follower's subscribe with EventKey qrscene_<id> (wechatpy names it
+# subscribe_scan and strips the prefix), an existing follower's SCAN with EventKey <id>.
+QR_SCAN_EVENTS = ("subscribe_scan", "scan")
 
 
 @dataclass(frozen=True)
@@ -34,3 +39,11 @@ def delivery_mark(incoming: Incoming, hasher: KeyedHasher) -> str:
     openid_h = hasher.identifier("openid", incoming.user)
     event_h = hasher.identifier("oa-event", f"{incoming.event}\n{incoming.key}")[:12]
     return f"o:{openid_h}:{incoming.create_time}:{event_h}"
+
+
+def scanned_scene(incoming: Incoming) -> str | None:
+    """None when the message is no QR-code scan; else the channel its scene names, or "" for a
+    scene that cannot be a channel id (a code made elsewhere): that scan counts as unknown."""
+    if incoming.kind != "event" or incoming.event not in QR_SCAN_EVENTS:
+        return None
+    return incoming.key if is_channel_id(incoming.key) else ""

@@ -61,6 +61,7 @@ class Ticket:
     notify: bool = False
     quota: dict[str, str] = field(default_factory=dict)  # service, phone_h, id_h: for give-back
     report: str = ""  # the 非本人 report made from it, if any (app/domain/reports.py)
+    channel: str = ""  # the QR-code channel its session counted for (app/domain/channels.py)
 
     def check_move(self, new: TicketStatus) -> None:
         if not self.status.may_become(new):

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from app.domain.breakers import BreakerRecord
+from app.domain.channels import Channel, FunnelStage, QrKind
 from app.domain.codes import CodeCheck
 from app.domain.reports import Answer, CopyState, Report
 from app.domain.tickets import ReportBasis, Ticket, TicketEnd
@@ -33,6 +34,7 @@ class CodeRequest:
     ip_h: str  # of the client network
     code_digest: str
     now: float
+    channel: str = ""  # the QR-code channel to count the code request for, if any
 
 
 @dataclass(frozen=True)
@@ -60,11 +62,12 @@ class Codes(Protocol):
 
     def issue(self, request: CodeRequest) -> Refusal | None:
         """Check every quota, then take them all and store the code (owned by request.user_h),
-        atomically; or take nothing and say which limit refused."""
+        atomically, and count the request in its channel's funnel; or take nothing and say
+        which limit refused."""
         ...
 
     def cancel(self, request: CodeRequest) -> None:
-        """Undo issue: the code SMS could not be sent."""
+        """Undo issue, its funnel count included: the code SMS could not be sent."""
         ...
 
     def redeem(self, redemption: Redemption) -> CodeCheck:
@@ -104,7 +107,8 @@ class Tickets(Protocol):
     def finish(self, ticket: Ticket, end: TicketEnd) -> None:
         """Record the end in one round trip: the status, the form purged, the quota given back
         (end.give_back), the audit event, the SMS marker's last word, the report basis
-        (end.report_basis, 7 days) and the ticket in its owner's 我的查询."""
+        (end.report_basis, 7 days), the ticket in its owner's 我的查询, and the channel's funnel
+        counts (channels.stages_at_end)."""
         ...
 
 
@@ -163,6 +167,10 @@ class Breakers(Protocol):
 class AuditLog(Protocol):
     def tail(self, count: int) -> list[dict[str, str]]:
         """The newest events, oldest first: hashed identifiers, outcome classes, timings."""
+        ...
+
+    def record(self, event: Mapping[str, str], now: float) -> None:
+        """Append an event (an admin call) under the stream's retention."""
         ...
 
 
@@ -286,3 +294,44 @@ class Nonces(Protocol):
     """Nonces of signed calls from partners: a nonce is good once (the replay window)."""
 
     def first_use(self, scope: str, nonce: str, ttl_s: int) -> bool: ...
+
+
+class Channels(Protocol):
+    """The QR-code channels: durable configuration, kept without a TTL (docs/design.md)."""
+
+    def create(self, channel: Channel) -> bool:
+        """Store a new channel; False when its id is taken."""
+        ...
+
+    def get(self, channel_id: str) -> Channel | None: ...
+
+    def all(self) -> list[Channel]:
+        """Every channel, oldest first."""
+        ...
+
+
+class Funnel(Protocol):
+    """Per channel and China-time day, counts only (app/domain/channels.py), kept as long as
+    the FunnelPolicy says. Code requests, queries and deliveries are counted by Codes.issue and
+    Tickets.finish in their own round trips; this counts arrivals and reads."""
+
+    def arrive(self, channel_id: str, stage: FunnelStage, now: float) -> str:
+        """Count a scan or a session for the channel when it exists, else for `unknown`, in
+        one atomic step; returns what it counted for."""
+        ...
+
+    def days(self, channel_id: str, days: Sequence[str]) -> list[dict[FunnelStage, int]]:
+        """The channel's counts on each of these days (zeros included), in their order."""
+        ...
+
+    def totals(self, day: str) -> dict[FunnelStage, int]:
+        """Every channel's counts of one day together."""
+        ...
+
+
+class QrImages(Protocol):
+    """A cache of the channels' QR images: the platforms rate-limit the calls that make them."""
+
+    def get(self, kind: QrKind, channel_id: str, variant: str) -> bytes | None: ...
+
+    def put(self, kind: QrKind, channel_id: str, variant: str, png: bytes, ttl_s: int) -> None: ...

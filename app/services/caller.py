@@ -13,6 +13,7 @@ from app.ports.identity import PlatformUser
 class Caller:
     user: PlatformUser
     ip: str
+    channel: str = ""  # the QR-code channel its session counted for (app/domain/channels.py)
 
     @property
     def key(self) -> str:

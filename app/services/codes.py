@@ -75,4 +75,5 @@ class RequestCode:
             ip_h=caller.network_h(hasher),
             code_digest=digest,
             now=self.clock.now(),
+            channel=caller.channel,
         )

@@ -110,6 +110,7 @@ class SubmitQuery:
             updated_at=now,
             notify=notify,
             quota={"service": str(form.service), "phone_h": phone_h, "id_h": id_h},
+            channel=caller.channel,
         )
 
 

@@ -1,10 +1,12 @@
 """Session tokens and the H5 pages' OAuth state: sealed, stateless, bound to their purpose.
 
-A session token is the platform user and its expiry, sealed (AES-GCM under keys derived from
-SECRET_KEY and FORM_SEAL_KEYS). Checking it costs no Redis round trip, and it reveals nothing to
-whoever holds it: the openid inside is encrypted. It cannot be revoked before it expires
-(2 hours); nothing in the API logs a user out. The associated data of each seal names what it
-is for, so a token opens only for its own front end, and an OAuth state is never a token.
+A session token is the platform user, the QR-code channel it came from (if any) and its expiry,
+sealed (AES-GCM under keys derived from SECRET_KEY and FORM_SEAL_KEYS); tokens sealed before
+channels existed ([platform, user, expiry]) still open, without a channel. Checking it costs no
+Redis round trip, and it reveals nothing to whoever holds it: the openid inside is encrypted.
+It cannot be revoked before it expires (2 hours); nothing in the API logs a user out. The
+associated data of each seal names what it is for, so a token opens only for its own front
+end, and an OAuth state is never a token.
 """
 
 from __future__ import annotations
@@ -38,21 +40,32 @@ class FrontEnd(StrEnum):
 
 
 @dataclass(frozen=True)
+class Session:
+    user: PlatformUser
+    channel: str = ""  # what its login counted for: a channel id, "unknown", or "" (none)
+
+
+@dataclass(frozen=True)
 class Sessions:
     sealer: Sealer
     clock: Clock
     ttl_s: int  # SESSION_TTL_S
 
-    def issue(self, user: PlatformUser, front_end: FrontEnd) -> str:
+    def issue(self, user: PlatformUser, front_end: FrontEnd, channel: str = "") -> str:
         expires_at = int(self.clock.now()) + self.ttl_s
-        return self._seal([user.platform, user.user_id, expires_at], front_end.token_context)
+        channel_part = [channel] if channel else []
+        values = [user.platform, user.user_id, *channel_part, expires_at]
+        return self._seal(values, front_end.token_context)
+
+    def open(self, token: str | None, front_end: FrontEnd) -> Session:
+        opened = self._open(token, front_end.token_context)
+        if opened is None or len(opened) not in (3, 4):
+            raise Unauthenticated()
+        user = PlatformUser(platform=str(opened[0]), user_id=str(opened[1]))
+        return Session(user, str(opened[2]) if len(opened) == 4 else "")
 
     def authenticate(self, token: str | None, front_end: FrontEnd) -> PlatformUser:
-        opened = self._open(token, front_end.token_context)
-        if opened is None or len(opened) != 3:
-            raise Unauthenticated()
-        platform, user_id, _ = opened
-        return PlatformUser(platform=str(platform), user_id=str(user_id))
+        return self.open(token, front_end).user
 
     def seal_oauth_state(self, state: str, next_path: str) -> str:
         """The H5 OAuth round trip's state and the page to go back to, kept in the browser's

@@ -33,7 +33,8 @@ def init_app(app: Flask) -> None:
         if not hmac.compare_digest(given.encode(), expected.encode()):
             return entry_response(table.SCRAPER_UNAUTHENTICATED)
         try:
-            state = StateCollector(api.catalogue.breaker_states(), api.queue.depth())
+            funnel = {str(stage): n for stage, n in api.channels.today_totals().items()}
+            state = StateCollector(api.catalogue.breaker_states(), api.queue.depth(), funnel)
         except (StoreUnavailable, OSError):  # Redis down: still export the process counters
             state = None
         return Response(exposition(state), mimetype="text/plain; version=0.0.4")

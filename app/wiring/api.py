@@ -13,7 +13,9 @@ from app.domain.hashing import KeyedHasher
 from app.ports.identity import WebLogin
 from app.ports.runtime import Clock
 from app.ports.state import AuditLog, Breakers, Liveness
+from app.services.admin import AdminAccess
 from app.services.catalogue import Catalogue
+from app.services.channels import ChannelAdmin
 from app.services.codes import RequestCode
 from app.services.login import Login
 from app.services.official_account import AnswerCallback
@@ -50,6 +52,8 @@ class ApiServices:
     submit_report: SubmitReport  # 非本人反映
     read_report: ReadReport
     accept_answer: AcceptOperatorAnswer  # an operator's signed answer to a report
+    admin: AdminAccess  # who may call /api/v1/admin, and its audit trail
+    channels: ChannelAdmin  # QR-code channels: their codes and funnel
 
 
 def build_api(settings: Settings) -> ApiServices:
@@ -74,6 +78,7 @@ def build_api(settings: Settings) -> ApiServices:
             sessions,
             hasher,
             quota_policy(settings).logins,
+            state.funnel,
         ),
         request_code=RequestCode(state.codes, sms, hasher, clock, code_policy(settings)),
         submit_query=SubmitQuery(
@@ -87,6 +92,7 @@ def build_api(settings: Settings) -> ApiServices:
             Replies.build(settings.public_url, guidance.hotlines),
             hasher,
             clock,
+            state.funnel,
         ),
         web_login=outside.web_login(settings),
         menu=outside.official_account_api(settings, state.client),
@@ -102,5 +108,14 @@ def build_api(settings: Settings) -> ApiServices:
         read_report=ReadReport(state.reports, hasher),
         accept_answer=AcceptOperatorAnswer(
             outside.operator_calls(settings, registry), state.nonces, state.reports, queue, clock
+        ),
+        admin=AdminAccess(settings.admin_token_map(), sessions, state.audit, clock),
+        channels=ChannelAdmin(
+            state.channels,
+            state.funnel,
+            outside.qr_makers(settings, state.client),
+            state.qr_images,
+            clock,
+            settings.qrcode_cache_ttl_s,
         ),
     )

@@ -17,6 +17,9 @@ from adapters.notices.alipay import AlipayTemplate
 from adapters.notices.wechat import WeChatClients, WeChatSubscribe, WeChatTemplate
 from adapters.partner_signing import PartnerCallChecker
 from adapters.partners import PartnerClient
+from adapters.qrcodes.alipay import AlipayCode
+from adapters.qrcodes.h5 import H5Code
+from adapters.qrcodes.wechat import MiniProgramCode, OfficialAccountCode
 from adapters.sms.aliyun import AliyunSmsGateway
 from adapters.sms.sandbox import SandboxSmsGateway
 from adapters.sms.tencent import TencentSmsGateway
@@ -25,8 +28,10 @@ from adapters.wechat_token import SharedTokenClient
 from adapters.wechat_web import WeChatWebLogin
 from app.config import ConfigError, Settings
 from app.domain import platforms
+from app.domain.channels import QrKind
 from app.domain.providers import Registry
 from app.ports.messages import SmsGateway
+from app.ports.qrcodes import QrCodeMaker
 from notices.platform import parse_fields
 from notices.sms import Templates
 
@@ -141,6 +146,22 @@ def _notice_fields(name: str, spec: str) -> dict[str, str]:
 
 def official_account_api(s: Settings, client: redis.Redis) -> SharedTokenClient:
     return SharedTokenClient(s.wechat_oa_appid, s.wechat_oa_secret, s.wechat_api_base, client)
+
+
+def qr_makers(s: Settings, client: redis.Redis) -> dict[QrKind, QrCodeMaker]:
+    """A maker per kind of QR code; the WeChat ones share each account's one token store."""
+    mini_program = SharedTokenClient(
+        s.wechat_mp_appid, s.wechat_mp_secret, s.wechat_api_base, client
+    )
+    makers: list[QrCodeMaker] = [
+        MiniProgramCode(
+            mini_program, s.wechat_api_base, s.wechat_mp_code_page, s.wechat_mp_env_version
+        ),
+        OfficialAccountCode(official_account_api(s, client), s.wechat_qrcode_base),
+        AlipayCode(alipay_app(s, timeout_s=5.0), s.alipay_qrcode_page),
+        H5Code(s.public_url),
+    ]
+    return {maker.kind: maker for maker in makers}
 
 
 def callback_envelope(s: Settings) -> WeChatCallback:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.config import Settings
 from app.domain.breakers import BreakerPolicy
+from app.domain.channels import FunnelPolicy
 from app.domain.codes import CodePolicy
 from app.domain.quotas import QuotaPolicy
 from app.domain.reports import ForwardPolicy
@@ -34,3 +35,7 @@ def forward_policy(s: Settings) -> ForwardPolicy:
         first_wait_s=s.report_retry_first_s,
         longest_wait_s=s.report_retry_longest_s,
     )
+
+
+def funnel_policy(s: Settings) -> FunnelPolicy:
+    return FunnelPolicy()  # 400 days (product.md): not a setting

@@ -11,12 +11,15 @@ from adapters.epoch_sealing import EpochKeys, EpochSealer
 from adapters.redis import connect, keys
 from adapters.redis.audit import RedisAuditLog
 from adapters.redis.breakers import CachedBreakers, RedisBreakers
+from adapters.redis.channels import RedisChannels
 from adapters.redis.codes import RedisCodes
 from adapters.redis.delivery_marks import RedisDeliveryMarks
+from adapters.redis.funnel import RedisFunnel
 from adapters.redis.limits import RedisRateLimits
 from adapters.redis.liveness import RedisLiveness
 from adapters.redis.my_queries import RedisMyQueries
 from adapters.redis.nonces import RedisNonces
+from adapters.redis.qr_images import RedisQrImages
 from adapters.redis.reports import RedisReports
 from adapters.redis.seen_messages import RedisSeenMessages
 from adapters.redis.tickets import RedisTickets
@@ -25,7 +28,7 @@ from app.config import Settings
 from app.domain.reports import DAY_S, REFERENCE_TTL_S, REPORT_TTL_S
 from app.ports.runtime import Clock
 from app.services.delivery import KEEP_AFTER_WINDOW_S
-from app.wiring.policies import breaker_policy, code_policy, quota_policy
+from app.wiring.policies import breaker_policy, code_policy, funnel_policy, quota_policy
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +47,16 @@ class State:
     reports: RedisReports
     my_queries: RedisMyQueries
     nonces: RedisNonces
+    channels: RedisChannels
+    funnel: RedisFunnel
+    qr_images: RedisQrImages
 
 
 def build_state(settings: Settings, clock: Clock, queue: DramatiqQueue | None = None) -> State:
     """queue: the API's task queue; on Dramatiq's Redis broker, a redeemed code's script also
     queues the ticket's task (one round trip for the submit)."""
     client = connect(settings.redis_url, settings.redis_timeout_s)
+    funnel = funnel_policy(settings)
     return State(
         client=client,
         codes=RedisCodes(
@@ -58,9 +65,10 @@ def build_state(settings: Settings, clock: Clock, queue: DramatiqQueue | None = 
             code_policy(settings),
             settings.ticket_ttl_s,
             settings.form_ttl_s,
-            queue if queue is not None and queue.inline else None,
+            funnel=funnel,
+            queue=queue if queue is not None and queue.inline else None,
         ),
-        tickets=RedisTickets(client),
+        tickets=RedisTickets(client, funnel),
         marks=RedisDeliveryMarks(client),
         breakers=CachedBreakers(RedisBreakers(client, breaker_policy(settings)), clock),
         limits=RedisRateLimits(client),
@@ -70,6 +78,9 @@ def build_state(settings: Settings, clock: Clock, queue: DramatiqQueue | None = 
         reports=RedisReports(client),
         my_queries=RedisMyQueries(client),
         nonces=RedisNonces(client),
+        channels=RedisChannels(client),
+        funnel=RedisFunnel(client, funnel),
+        qr_images=RedisQrImages(client),
     )
 
 

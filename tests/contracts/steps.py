@@ -8,17 +8,21 @@ import time
 from dataclasses import dataclass
 
 from app.domain.breakers import BreakerPolicy
+from app.domain.channels import FunnelPolicy
 from app.domain.codes import CodeCheck, CodePolicy
 from app.domain.quotas import QuotaPolicy
 from app.domain.tickets import Ticket, TicketStatus
 from app.ports.state import (
     AuditLog,
     Breakers,
+    Channels,
     CodeRequest,
     Codes,
     DeliveryMarks,
+    Funnel,
     MyQueries,
     Nonces,
+    QrImages,
     RateLimits,
     Redemption,
     Reports,
@@ -37,6 +41,7 @@ QUOTAS = QuotaPolicy(
 CODES = CodePolicy(ttl_s=120, max_attempts=2)
 BREAKERS = BreakerPolicy(threshold=3, cooldown_s=10)
 TICKET_TTL_S, FORM_TTL_S = 600, 60
+FUNNEL = FunnelPolicy(retention_days=3)
 
 
 @dataclass
@@ -52,6 +57,9 @@ class Ports:
     reports: Reports
     my_queries: MyQueries
     nonces: Nonces
+    channels: Channels
+    funnel: Funnel
+    qr_images: QrImages
 
     @staticmethod
     def now() -> float:
@@ -64,7 +72,12 @@ def unique(prefix: str) -> str:
 
 
 def request(
-    ports: Ports, phone_h: str = "", id_h: str = "", user_h: str = "", ip_h: str = ""
+    ports: Ports,
+    phone_h: str = "",
+    id_h: str = "",
+    user_h: str = "",
+    ip_h: str = "",
+    channel: str = "",
 ) -> CodeRequest:
     return CodeRequest(
         service="phone_cards",
@@ -74,6 +87,7 @@ def request(
         ip_h=ip_h or unique("a"),
         code_digest="digest-" + (phone_h or "x"),
         now=ports.now(),
+        channel=channel,
     )
 
 
@@ -89,6 +103,7 @@ def ticket_for(ports: Ports, code: CodeRequest, owner_h: str | None = None) -> T
         created_at=now,
         updated_at=now,
         quota={"service": code.service, "phone_h": code.phone_h, "id_h": code.id_h},
+        channel=code.channel,
     )
 
 

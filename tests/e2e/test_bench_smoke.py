@@ -46,6 +46,9 @@ def test_bench_runs_with_tiny_numbers(tmp_path):
         "worker_run",
     }
     assert list(tmp_path.glob("bench-*.png"))
+    funnel = figures["channel_funnel_today"]  # its users came from a QR-code channel
+    codes = sum(figures["code_statuses"].values())  # a run across midnight counts in two days
+    assert 0 < funnel["delivered"] <= funnel["queries"] <= funnel["code_requests"] <= codes
 
 
 def test_the_gunicorn_sweep_runs_with_tiny_numbers(tmp_path):

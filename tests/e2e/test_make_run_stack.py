@@ -15,10 +15,11 @@ import pytest
 import redis as redis_lib
 import requests
 
-from app.config import ROOT, SANDBOX_METRICS_TOKEN
+from app.config import ROOT, SANDBOX_ADMIN_TOKENS, SANDBOX_METRICS_TOKEN
 from app.runtime.embedded_redis import free_port
+from tests.integration.channel_steps import decoded
 from tests.processes import LOGS
-from tests.support import Sandbox, make_id, make_name, make_phone
+from tests.support import USED_IDENTIFIERS, Sandbox, make_id, make_name, make_phone
 
 
 @pytest.fixture(scope="module")
@@ -149,6 +150,54 @@ def test_metrics_add_up_api_and_worker_processes(stack):
     assert metric(text, "yzt_code_sms_total", result="sent") >= 1
     assert metric(text, "yzt_breaker_open", partner="cmcc") == 0
     assert 'yzt_queue_messages{state="waiting"}' in text
+
+
+def readme_block(heading: str) -> str:
+    """The first ```sh block after a README heading, as a newcomer would paste it."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    after = text[text.index(heading) :]
+    return after.split("```sh\n", 1)[1].split("\n```", 1)[0]
+
+
+def test_the_readmes_channel_walkthrough_word_for_word(stack, tmp_path):
+    """Create a channel, fetch its four QR codes, play a scan, run a query from it and read the
+    funnel: the README's commands, run by bash against this stack (only its ports and var/ are
+    this test's)."""
+    USED_IDENTIFIERS.update({"110101198503150048", "13900139000", "李四"})
+    script = readme_block("## From a poster to the funnel")
+    for ours, theirs in (
+        ("http://127.0.0.1:8001", stack["sandbox"]),
+        ("http://127.0.0.1:8000", stack["api"]),
+        ("redis://127.0.0.1:6390/0", stack["redis"]),
+        ("var/", f"{tmp_path}/"),
+    ):
+        assert ours in script
+        script = script.replace(ours, theirs)
+    done = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    out = done.stdout
+    assert f"{stack['api']}/h5/?c=bj-cy-police-01" in out  # the scan's welcome
+    assert '"scans":1,"sessions":1,"code_requests":1,"queries":1' in out.replace(" ", "")
+    assert "bj-cy-police-01" in out and "图表:" in out
+    assert list((tmp_path / "reports").glob("channels-*.png"))
+    codes = {p.stem: decoded(p.read_bytes()) for p in (tmp_path / "qr").glob("*.png")}
+    assert codes["h5"] == f"{stack['api']}/h5/?c=bj-cy-police-01"
+    assert "scene=c%3Dbj-cy-police-01" in codes["wechat_miniprogram"]
+    assert "query=c%3Dbj-cy-police-01" in codes["alipay"]
+    assert codes["wechat_official"].startswith("http://weixin.qq.com/q/")
+    admin = {"Authorization": f"Bearer {SANDBOX_ADMIN_TOKENS.split(':', 1)[1]}"}
+    funnel_url = f"{stack['api']}/api/v1/admin/channels/bj-cy-police-01/funnel?days=1"
+    deadline = time.monotonic() + 20
+    while requests.get(funnel_url, headers=admin, timeout=5).json()["days"][0]["delivered"] < 1:
+        assert time.monotonic() < deadline, "the walkthrough's query was never delivered"
+        time.sleep(0.2)
 
 
 def test_sigterm_stops_everything_it_started(stack):

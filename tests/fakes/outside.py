@@ -199,3 +199,20 @@ class FakeNotifier:
             return False
         self.sent.append((platform, recipient, notice))
         return True
+
+
+class FakeQrMaker:
+    """A platform's QR-code API: counts its calls, fails while `down` (or with `error`)."""
+
+    def __init__(self, kind: Any, variant: str = "v1", down: bool = False) -> None:
+        self.kind, self.variant, self.down = kind, variant, down
+        self.calls: list[str] = []
+        self.error: Exception | None = None
+
+    def make(self, channel_id: str) -> bytes:
+        self.calls.append(channel_id)
+        if self.error is not None:
+            raise self.error
+        if self.down:
+            raise PartnerUnavailable("platform down")
+        return b"\x89PNG\r\n\x1a\n" + f"{self.kind}:{channel_id}".encode()

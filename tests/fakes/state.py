@@ -7,27 +7,16 @@ from __future__ import annotations
 import copy
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from app.domain.breakers import BreakerPolicy, BreakerRecord
+from app.domain.channels import FunnelPolicy, FunnelStage, stages_at_end
 from app.domain.codes import CodeCheck, CodeCheckOutcome, CodePolicy
 from app.domain.quotas import Limit, QuotaPolicy, Rule
-from app.domain.reports import (
-    REFERENCE_TTL_S,
-)
-from app.domain.tickets import (
-    FINAL_STATUSES,
-    LISTED_FOR_S,
-    Ticket,
-    TicketEnd,
-    TicketStatus,
-)
-from app.ports.state import (
-    CodeRequest,
-    QueryStart,
-    Redemption,
-    Refusal,
-)
+from app.domain.reports import REFERENCE_TTL_S
+from app.domain.tickets import FINAL_STATUSES, LISTED_FOR_S, Ticket, TicketEnd, TicketStatus
+from app.ports.state import CodeRequest, QueryStart, Redemption, Refusal
+from tests.fakes.channels import FakeChannels, FakeFunnel, FakeQrImages, count
 from tests.fakes.clock import FixedClock
 from tests.fakes.memory import Memory
 from tests.fakes.reports import FakeMyQueries, FakeNonces, FakeReports
@@ -43,9 +32,11 @@ class FakeCodes:
         codes: CodePolicy,
         ticket_ttl_s: int = 7 * 86400,
         form_ttl_s: int = 3600,
+        funnel: FunnelPolicy | None = None,
     ) -> None:
         self.memory, self.quotas, self.codes = memory, quotas, codes
         self.ticket_ttl_s, self.form_ttl_s = ticket_ttl_s, form_ttl_s
+        self.funnel = funnel or FunnelPolicy()
 
     def issue(self, request: CodeRequest) -> Refusal | None:
         m, q = self.memory, self.quotas
@@ -73,6 +64,8 @@ class FakeCodes:
             m.incr(budget, 120)
         code = {"d": request.code_digest, "a": 0, "u": request.user_h}
         m.set(code_k, code, self.codes.ttl_s)
+        if request.channel:
+            count(m, self.funnel, request.channel, FunnelStage.CODE_REQUESTS, request.now)
         return None
 
     def cancel(self, request: CodeRequest) -> None:
@@ -82,6 +75,9 @@ class FakeCodes:
             self.memory.delete(id_q)
         self.memory.give_back(user_l)
         self.memory.give_back(ip_l)
+        if request.channel:
+            count(self.memory, self.funnel, request.channel, FunnelStage.CODE_REQUESTS,
+                  request.now, -1)  # fmt: skip
 
     def redeem(self, redemption: Redemption) -> CodeCheck:
         m, ticket = self.memory, redemption.ticket
@@ -129,8 +125,9 @@ class Finish:
 
 
 class FakeTickets:
-    def __init__(self, memory: Memory) -> None:
+    def __init__(self, memory: Memory, funnel: FunnelPolicy | None = None) -> None:
         self.memory = memory
+        self.funnel = funnel or FunnelPolicy()
         self.finished: list[Finish] = []
 
     def new_id(self, phone_h: str) -> str:
@@ -171,6 +168,9 @@ class FakeTickets:
         mine[ticket.id] = ticket.created_at
         mine = {t: at for t, at in mine.items() if at >= end.now - LISTED_FOR_S}
         m.set(f"mine:{ticket.owner_h}", mine, LISTED_FOR_S)
+        for stage in stages_at_end(ticket.status, end.status) if ticket.channel else ():
+            at = ticket.created_at if stage is FunnelStage.QUERIES else end.now
+            count(m, self.funnel, ticket.channel, stage, at)
 
     def _set_status(self, ticket_id: str, status: TicketStatus, now: float) -> None:
         ticket = self.memory.get(f"ticket:{ticket_id}")
@@ -256,6 +256,9 @@ class FakeAuditLog:
     def tail(self, count: int) -> list[dict[str, str]]:
         return [dict(event) for event in self.memory.audit[-count:]]
 
+    def record(self, event: Mapping[str, str], now: float) -> None:
+        self.memory.audit.append(dict(event))
+
 
 class FakeSeenMessages:
     def __init__(self, memory: Memory) -> None:
@@ -280,6 +283,9 @@ class FakeState:
     reports: FakeReports
     my_queries: FakeMyQueries
     nonces: FakeNonces
+    channels: FakeChannels = field(init=False)
+    funnel: FakeFunnel = field(init=False)
+    qr_images: FakeQrImages = field(init=False)
 
 
 def fake_state(
@@ -287,12 +293,13 @@ def fake_state(
     quotas: QuotaPolicy | None = None,
     codes: CodePolicy | None = None,
     breakers: BreakerPolicy | None = None,
+    funnel: FunnelPolicy | None = None,
 ) -> FakeState:
-    memory = Memory(clock)
-    return FakeState(
+    memory, funnel = Memory(clock), funnel or FunnelPolicy()
+    state = FakeState(
         memory,
-        FakeCodes(memory, quotas or QuotaPolicy(), codes or CodePolicy()),
-        FakeTickets(memory),
+        FakeCodes(memory, quotas or QuotaPolicy(), codes or CodePolicy(), funnel=funnel),
+        FakeTickets(memory, funnel),
         FakeDeliveryMarks(memory),
         FakeBreakers(memory, breakers or BreakerPolicy()),
         FakeRateLimits(memory),
@@ -302,3 +309,6 @@ def fake_state(
         FakeMyQueries(memory),
         FakeNonces(memory),
     )
+    state.channels, state.funnel = FakeChannels(memory), FakeFunnel(memory, funnel)
+    state.qr_images = FakeQrImages(memory)
+    return state

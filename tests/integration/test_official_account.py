@@ -136,9 +136,12 @@ def test_an_existing_follower_who_scans_a_qr_code_gets_the_welcome(oa_client, se
     user, now = new_openid(), int(time.time())
     welcome = reply_of(post_plain(oa_client, settings, event_xml(user, "subscribe")))["Content"]
     scanned = reply_of(post_plain(oa_client, settings, scan_xml(user, "bj-cy-police-01", now + 1)))
-    assert scanned["Content"] == welcome and links(settings)["service"] in welcome
+    service = links(settings)["service"]
+    # the same welcome, whose link carries the scanned channel (docs/channels.md)
+    with_channel = welcome.replace(service, f"{service}?c=bj-cy-police-01")
+    assert scanned["Content"] == with_channel and service in welcome
     by_qr = event_xml(new_openid(), "subscribe", "qrscene_bj-cy-police-01", now)  # a new follower
-    assert reply_of(post_plain(oa_client, settings, by_qr))["Content"] == welcome
+    assert reply_of(post_plain(oa_client, settings, by_qr))["Content"] == with_channel
 
 
 def test_two_events_of_one_user_in_one_second_are_two_events(oa_client, settings):

@@ -11,8 +11,9 @@ import pytest
 
 from adapters.redis import connect
 from adapters.redis import keys as redis_keys
+from adapters.redis.audit import AUDIT_RETENTION_S
 from adapters.redis.codes import RedisCodes
-from adapters.redis.tickets import AUDIT_RETENTION_S, RedisTickets
+from adapters.redis.tickets import RedisTickets
 from adapters.task_queue import NAMESPACE, QUEUE, RUN_QUERY, DramatiqQueue, redis_broker
 from app.domain.codes import CodeCheckOutcome, CodePolicy
 from app.domain.quotas import QuotaPolicy
@@ -82,7 +83,7 @@ def private_redis(tmp_path):
 
 def test_a_redeemed_code_queues_its_task_in_the_same_script(private_redis) -> None:
     client, queue = connect(private_redis, 2.0), DramatiqQueue(redis_broker(private_redis))
-    codes = RedisCodes(client, QuotaPolicy(), CodePolicy(), 600, 60, queue)
+    codes = RedisCodes(client, QuotaPolicy(), CodePolicy(), 600, 60, queue=queue)
     request = code_request(secrets.token_hex(12))
     codes.issue(request)
     ticket = processing_ticket(RedisTickets(client), time.time())

@@ -200,3 +200,27 @@ def test_on_a_cluster_a_refused_code_request_counts_against_no_limit(cluster_env
     assert not client.exists(redis_keys.phone_quota("p2" + suffix, "phone_cards"))
     assert client.get(redis_keys.user_limit("u-cluster")) == b"1"
     assert client.get(redis_keys.ip_limit("ip-cluster")) == b"1"
+
+
+def test_the_funnel_counts_on_a_cluster(two_apis, sandbox):
+    """The code request's count rides in the quotas' pipeline (its own slot), and is taken
+    back with the rest when a quota refuses; queries and deliveries in Tickets.finish's."""
+    from tests.integration.channel_steps import ADMIN, new_channel_id
+
+    first, second = two_apis
+    channel = new_channel_id()
+    r = first.post("/api/v1/admin/channels", json={"id": channel, "name": "集群"}, headers=ADMIN)
+    assert r.status_code == 201
+    r = second.post(
+        "/api/v1/sessions", json={"platform": "alipay", "code": "c", "channel": channel}
+    )
+    token = str(r.get_json()["token"])
+    form = phone_cards_person(sandbox)
+    assert request_code(first, token, form).status_code == 202
+    assert request_code(second, token, form).status_code == 429  # refused: taken back
+    r = submit(second, token, form, sandbox.last_code(form["phone"]))
+    wait_status(first, token, r.get_json()["ticket"], "delivered", timeout_s=30)
+    days = first.get(f"/api/v1/admin/channels/{channel}/funnel?days=1", headers=ADMIN).get_json()
+    assert {k: v for k, v in days["days"][0].items() if k != "date"} == {
+        "scans": 0, "sessions": 1, "code_requests": 1, "queries": 1, "delivered": 1,
+    }  # fmt: skip

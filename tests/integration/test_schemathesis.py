@@ -3,8 +3,8 @@
 Every documented operation gets generated requests, valid (positive) and invalid (negative);
 a bounded number of examples keeps it to seconds. It must find no 5xx, no response that breaks
 the documented schema or status codes, and no crash. Authenticated operations get a real
-sandbox session. (schemathesis' own pytest plugin does not run on pytest 9 yet, so hypothesis
-drives each operation's strategy here.)
+sandbox session, the admin API the sandbox's admin token. (schemathesis' own pytest plugin does
+not run on pytest 9 yet, so hypothesis drives each operation's strategy here.)
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from tests.integration.channel_steps import ADMIN_TOKEN
 from tests.integration.flows import login
 
 CHECKS = [
@@ -41,7 +42,9 @@ def fuzz_operation(operation, mode, token, cases, statuses):
     )
     def fuzz(case):
         if case.operation.path != "/api/v1/sessions":
-            case.headers = {**(case.headers or {}), "Authorization": f"Bearer {token}"}
+            admin = case.operation.path.startswith("/api/v1/admin/")
+            bearer = ADMIN_TOKEN if admin else token
+            case.headers = {**(case.headers or {}), "Authorization": f"Bearer {bearer}"}
         response = case.call_and_validate(checks=CHECKS)
         statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
         cases[label] = cases.get(label, 0) + 1

@@ -16,6 +16,7 @@ import pytest
 import redis as redis_lib
 
 from adapters.redis import keys
+from tests.integration.channel_steps import create_channel
 from tests.integration.flows import (
     accounts_person,
     login,
@@ -61,10 +62,19 @@ def forms_of(identifier: str) -> list[bytes]:
     return [identifier.encode(), quote(identifier).encode(), identifier.encode("unicode_escape")]
 
 
+def login_from_channel(client) -> str:
+    channel = create_channel(client)
+    r = client.post(
+        "/api/v1/sessions", json={"platform": "alipay", "code": "p", "channel": channel}
+    )
+    return str(r.get_json()["token"])
+
+
 def test_no_identifier_in_logs_or_redis(client, sandbox, redis_client, api_server):
     form, token = phone_cards_person(sandbox), login(client)
     ticket, _ = run_query(client, sandbox, form, token)
     run_query(client, sandbox, accounts_person(sandbox, {"wechat": 1}))
+    run_query(client, sandbox, phone_cards_person(sandbox), login_from_channel(client))
     # a 非本人 report, answered: its keys, its sealed phone and keep, its SMS and its logs
     r = report(client, token, ticket, ["cmcc"], keep=[form["phone"][-4:]])
     report_id = r.get_json()["report"]
@@ -79,6 +89,7 @@ def test_no_identifier_in_logs_or_redis(client, sandbox, redis_client, api_serve
     places["redis"] = redis_dump(redis_client)
     assert b"yzt:ticket:" in places["redis"] and b"yzt:report:" in places["redis"]
     assert b"yzt:mine:" in places["redis"] and b"yzt:refs:" in places["redis"]
+    assert b"yzt:funnel:" in places["redis"] and b"yzt:channels:" in places["redis"]
     leaks = [
         (identifier, place)
         for identifier in sorted(USED_IDENTIFIERS)
@@ -89,9 +100,12 @@ def test_no_identifier_in_logs_or_redis(client, sandbox, redis_client, api_serve
 
 
 def test_every_key_has_a_ttl(redis_client):
-    """Everything we keep expires; the task queue's keys are Dramatiq's (docs/design.md)."""
+    """Everything we keep expires, but the durable configuration keys.DURABLE names (the
+    channels); the task queue's keys are Dramatiq's (docs/design.md)."""
     ours = [key for key in redis_client.scan_iter("yzt:*", count=1000)]
     assert any(key.startswith(b"yzt:audit") for key in ours)
     assert any(key.startswith(b"yzt:nonce:") for key in ours)  # an operator's answer was here
-    forever = [key for key in ours if redis_client.ttl(key) == -1]
-    assert forever == []
+    funnels = [key for key in ours if key.startswith(b"yzt:funnel:")]
+    assert funnels and all(redis_client.ttl(key) > 399 * 86400 for key in funnels)
+    forever = {key.decode() for key in ours if redis_client.ttl(key) == -1}
+    assert forever == set(keys.DURABLE)

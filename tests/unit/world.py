@@ -12,13 +12,16 @@ from typing import Any
 
 from adapters.sealing import AesGcmSealer
 from app.config import Settings
+from app.domain.channels import QrKind
 from app.domain.hashing import KeyedHasher
 from app.domain.outcomes import CardsAnswer, OwnerAnswer
 from app.domain.tickets import Ticket, TicketEnd
 from app.ports.identity import PlatformUser
 from app.ports.runtime import NoMetrics
+from app.services.admin import AdminAccess
 from app.services.caller import Caller
 from app.services.catalogue import Catalogue
+from app.services.channels import ChannelAdmin
 from app.services.codes import RequestCode
 from app.services.delivery import PlatformNotice, ResultSms, Run
 from app.services.fan_out import FanOut
@@ -28,7 +31,14 @@ from app.services.run_query import RunQuery
 from app.services.sessions import Sessions
 from app.wiring.policies import breaker_policy, code_policy, quota_policy
 from tests.fakes.clock import FixedClock
-from tests.fakes.outside import FakeIdentity, FakeNotifier, FakePartners, FakeQueue, FakeSms
+from tests.fakes.outside import (
+    FakeIdentity,
+    FakeNotifier,
+    FakePartners,
+    FakeQrMaker,
+    FakeQueue,
+    FakeSms,
+)
 from tests.fakes.state import FakeState, FakeTickets, fake_state
 from tests.unit.registry_data import GUIDANCE, OPERATORS, REG
 
@@ -40,6 +50,7 @@ PHONE = "13800138000"
 ALICE = Caller(PlatformUser("wechat", "o-alice"), "203.0.113.7")
 BOB = Caller(PlatformUser("alipay", "2088-bob"), "198.51.100.9")
 SETTINGS = Settings(sandbox=True, secret_key="x" * 32)
+ADMIN_TOKEN = "ops-token-" + "k" * 24
 
 
 def cards_form(**changes: Any) -> dict[str, Any]:
@@ -116,6 +127,9 @@ class World:
     read_ticket: ReadTicket
     run_query: RunQuery
     catalogue: Catalogue
+    channels: ChannelAdmin
+    admin: AdminAccess
+    qr_makers: dict[QrKind, FakeQrMaker]
 
     def request(self, data: dict[str, Any], caller: Caller = ALICE) -> Any:
         return self.request_code(caller, data)
@@ -168,6 +182,7 @@ def make_world(
     result_sms = ResultSms(
         state.marks, sms, queue, keys.form_sealer, clock, settings.sms_retry_window_s
     )
+    makers = {kind: FakeQrMaker(kind) for kind in QrKind}
     run_query = RunQuery(
         state.tickets, keys.form_sealer, fan_out, result_sms,
         PlatformNotice(state.marks, notifier, clock), clock, NoMetrics(),
@@ -188,6 +203,7 @@ def make_world(
             sessions,
             keys.hasher,
             quota_policy(settings).logins,
+            state.funnel,
         ),
         request_code=RequestCode(state.codes, sms, keys.hasher, clock, code_policy(settings)),
         submit_query=SubmitQuery(
@@ -196,6 +212,11 @@ def make_world(
         read_ticket=ReadTicket(state.tickets, keys.hasher),
         run_query=run_query,
         catalogue=Catalogue(REG, GUIDANCE, state.breakers, breaker_policy(settings), clock),
+        channels=ChannelAdmin(
+            state.channels, state.funnel, dict(makers), state.qr_images, clock, 3600
+        ),
+        admin=AdminAccess({ADMIN_TOKEN: "ops"}, sessions, state.audit, clock),
+        qr_makers=makers,
     )
 
 

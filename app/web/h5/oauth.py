@@ -5,6 +5,8 @@ The state and the page to return to live only in this browser's HttpOnly cookie,
 callback whose state is not the one sealed in the caller's own cookie is refused, and an
 anonymous request stores nothing on our side (no Redis key to fill). The cookie is cleared at
 the callback, and WeChat's code is single use, so a replayed callback opens no session.
+The page to return to carries a QR-code channel (`/h5/?c=<id>`) through the round trip into
+the session. A browser that already has a session keeps the channel it logged in with.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import secrets
 from flask import current_app, redirect, render_template, request
 from werkzeug.wrappers import Response
 
+from app.domain.channels import channel_in_page
 from app.domain.errors import LoginFailed, PlatformUnavailable, Unauthenticated
 from app.domain.platforms import WECHAT_OA
 from app.ports.identity import PlatformUser
@@ -68,8 +71,9 @@ def finish() -> Response:
     if not code:
         raise PageError(400, "未获得微信授权", "未获得微信授权,请从公众号菜单重新进入一证通查。")
     next_path = bound[1]
+    channel = channel_in_page(next_path)  # /h5/?c=<id>: the QR-code channel, carried through
     try:
-        session = services().login(WECHAT_OA, code, FrontEnd.H5, request.remote_addr or "")
+        session = services().login(WECHAT_OA, code, FrontEnd.H5, request.remote_addr or "", channel)
     except LoginFailed:
         raise PageError(
             400, "微信登录失败", "微信登录失败,请从公众号菜单重新进入一证通查。"
