@@ -116,12 +116,17 @@ async def run(args: argparse.Namespace, stack: BenchStack, sampler: Sampler) -> 
         polls = await run_pool(burst + burst, args.concurrency, client.poll)
         journey["poll"] = per_item_ms(cpu_before, sampler.cpu_seconds(), polls.done)
         figures["poll_rps"], figures["poll_statuses"] = polls.rate, polls.statuses
+        traffic_before = await client.traffic()
         cpu_before = sampler.cpu_seconds()
         stack.pause_workers(False)
         drain_start = time.time()
         drained = await results_for(client, burst, args.drain_timeout_s)
         # the workers' run of a query, the API idle: partners, the result SMS, the end
         journey["worker_run"] = per_item_ms(cpu_before, sampler.cpu_seconds(), len(drained))
+        # a backlog is where batches form: every worker has queries in flight at once
+        figures["partners_drain"] = partner_figures(traffic_before, await client.traffic(), {})[
+            "partners"
+        ]
         last = max((reached_gateway_at(m) for m in drained.values()), default=drain_start)
         drain_rate = len(drained) / max(0.001, last - drain_start)
         # The API and the workers share the machine's cores, so a query's full cost is its
@@ -268,8 +273,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--users", type=int, default=1000, help="logins (each a platform user)")
     parser.add_argument("--web-workers", type=int, default=2)
-    parser.add_argument("--worker-processes", type=int, default=2)
-    parser.add_argument("--worker-threads", type=int, default=16)
+    # one process with many threads: measured best on 2 cores (docs/scaling.md, "Worker layout")
+    parser.add_argument("--worker-processes", type=int, default=1)
+    parser.add_argument("--worker-threads", type=int, default=64)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
         "--broker",
@@ -281,6 +287,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "--offered-qps", type=float, default=0, help="sustained rate (default: 70%% of saturation)"
     )
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
+    parser.add_argument(
+        "--batch-window-ms",
+        type=float,
+        default=None,
+        help="PARTNER_BATCH_WINDOW_MS for the workers (default: the service's, 5)",
+    )
     parser.add_argument(
         "--no-batch",
         action="store_true",
@@ -313,6 +325,7 @@ def main(argv: list[str]) -> int:
             args.worker_threads,
             args.broker,
             batching=not args.no_batch,
+            batch_window_ms=args.batch_window_ms,
         )
         say("starting the stack (own Redis, sandbox, gunicorn, Dramatiq)")
         stack.start()

@@ -32,6 +32,7 @@ class BenchStack:
         worker_threads: int,
         broker_url: str = "",
         batching: bool = True,
+        batch_window_ms: float | None = None,
         web_threads: int = 0,
         web_worker_class: str = "",
     ) -> None:
@@ -68,6 +69,11 @@ class BenchStack:
                 "SMS_TEMPLATES_FILE": str(fifteen_minute_templates(workdir)),
                 **({"BROKER_URL": broker_url} if broker_url else {}),
                 "PARTNER_BATCHING": "1" if batching else "0",
+                **(
+                    {"PARTNER_BATCH_WINDOW_MS": str(batch_window_ms)}
+                    if batch_window_ms is not None
+                    else {}
+                ),
             }
         )
         metrics_dir(self.env, workdir)

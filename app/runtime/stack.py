@@ -68,7 +68,7 @@ def start_worker(env: dict[str, str], **kwargs: object) -> subprocess.Popen[byte
         "--processes",
         env.get("WORKER_PROCESSES", "1"),
         "--threads",
-        env.get("WORKER_THREADS", "32"),
+        env.get("WORKER_THREADS", "64"),
     ]
     return start("worker", args, env, **kwargs)
 
