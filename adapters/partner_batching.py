@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from app.ports.partners import PartnerRejected, PartnerUnavailable
@@ -36,9 +36,8 @@ RETRY_BASE_S = 0.05  # full-jitter backoff of a query's retry: up to 0.1 s, then
 class Waiting:
     item: Item
     future: asyncio.Future[Item]
-    attempts_left: int
-    attempt: int = 0
-    enqueued_at: float = field(default=0.0)
+    attempt: int = 0  # attempts made so far
+    enqueued_at: float = 0.0
 
 
 class Lane:
@@ -67,7 +66,7 @@ class Lane:
         loop = asyncio.get_running_loop()
         if not self._dense(loop.time()) and not self._waiting and self._single is not None:
             return await self._single(item)  # sparse: no one to wait for
-        waiting = Waiting(item, loop.create_future(), self._attempts)
+        waiting = Waiting(item, loop.create_future())
         self._enqueue(waiting)
         return await waiting.future  # a cancelled wait leaves the others untouched
 
@@ -129,9 +128,8 @@ class Lane:
 
     def _retry_or_fail(self, waiting: Waiting, reason: str) -> None:
         """Another attempt in a later batch, after a jittered backoff, while it has any."""
-        waiting.attempts_left -= 1
         waiting.attempt += 1
-        if waiting.attempts_left <= 0:
+        if waiting.attempt >= self._attempts:
             _fail(waiting, PartnerUnavailable(reason))
             return
         backoff = random.uniform(0, RETRY_BASE_S * 2**waiting.attempt)

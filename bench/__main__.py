@@ -124,9 +124,7 @@ async def run(args: argparse.Namespace, stack: BenchStack, sampler: Sampler) -> 
         # the workers' run of a query, the API idle: partners, the result SMS, the end
         journey["worker_run"] = per_item_ms(cpu_before, sampler.cpu_seconds(), len(drained))
         # a backlog is where batches form: every worker has queries in flight at once
-        figures["partners_drain"] = partner_figures(traffic_before, await client.traffic(), {})[
-            "partners"
-        ]
+        figures["partners_drain"] = partner_figures(traffic_before, await client.traffic(), {})
         last = max((reached_gateway_at(m) for m in drained.values()), default=drain_start)
         drain_rate = len(drained) / max(0.001, last - drain_start)
         # The API and the workers share the machine's cores, so a query's full cost is its
@@ -161,7 +159,7 @@ async def run(args: argparse.Namespace, stack: BenchStack, sampler: Sampler) -> 
         figures["worker_duration_p50_ms"] = {
             service: percentile(durations, 50) for service, durations in by_service.items()
         }
-        figures.update(partner_figures(traffic_before, await client.traffic(), by_partner))
+        figures["partners"] = partner_figures(traffic_before, await client.traffic(), by_partner)
     if profiles:
         print(profiles.stop(), flush=True)
     return figures
@@ -178,8 +176,8 @@ def partner_figures(
     before: dict[str, dict[str, int]],
     after: dict[str, dict[str, int]],
     calls_ms: dict[str, list[float]],
-) -> dict[str, Any]:
-    """Per partner, over the sustained phase: requests and queries (their ratio is the mean
+) -> dict[str, dict[str, float]]:
+    """Per partner, over a phase: requests and queries (their ratio is the mean
     batch), and a call's p50 and p99 as a query saw it, batch window included. Partners
     without a batch endpoint, asked one by one in the same run, are the window's baseline."""
     zero = {"requests": 0, "queries": 0}
@@ -198,7 +196,7 @@ def partner_figures(
             "call_p50_ms": percentile(calls, 50),
             "call_p99_ms": percentile(calls, 99),
         }
-    return {"partners": partners}
+    return partners
 
 
 JOURNEY = {"login": 1, "code": 1, "submit": 1, "poll": 2, "worker_run": 1}  # step: times

@@ -77,16 +77,17 @@ def _known(request: web.Request, kind: str, partner: str) -> bool:
 
 
 async def _signed_body(
-    request: web.Request, partner: str, queries: int = 1
+    request: web.Request, partner: str, queries: int = 1, parsed: dict[str, Any] | None = None
 ) -> dict[str, Any] | web.Response:
-    """After the emulated latency and faults, the signature: the body, or the answer to send."""
+    """After the emulated latency and faults, the signature: the body, or the answer to send.
+    parsed: the body already read and parsed by the caller (aiohttp reads it once)."""
     injected = await emulate_partner(request, partner, queries)
     if injected is not None:
         return injected
     signed = await check_signed(request, partner, request.app[SETTINGS].partner_secret(partner))
     if isinstance(signed, web.Response):
         return signed
-    body = parse_object(signed)
+    body = parsed if parsed is not None else parse_object(signed)
     if body is None:
         return json_response({"error": "bad_request"}, status=400)
     return body
@@ -127,11 +128,10 @@ def _batch_endpoint(kind: str, answer: Operation) -> Handler:
         limit = request.app[CATALOG].batch.get(partner, 0)
         if not limit:  # like a partner that never built the endpoint
             return json_response({"error": "no_batch_endpoint"}, status=404)
-        peek = parse_object(await request.read()) or {}  # counted even when a fault answers
-        carried = peek.get("queries")
-        body = await _signed_body(
-            request, partner, len(carried) if isinstance(carried, list) else 1
-        )
+        parsed = parse_object(await request.read())  # its queries count even when a fault answers
+        carried = (parsed or {}).get("queries")
+        count = len(carried) if isinstance(carried, list) else 1
+        body = await _signed_body(request, partner, count, parsed)
         if isinstance(body, web.Response):
             return body
         queries = body.get("queries")
